@@ -1,0 +1,1 @@
+"""cmdesk: one keyboard-driven inbox for community managers."""

@@ -1,0 +1,179 @@
+"""The `cmdesk` command line: the app, the demo, sync, export.
+
+Every expected failure (bad config, unusable database, broken fixtures) is one
+line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from cmdesk.config import Config, ConfigError, default_db_path, load_config
+from cmdesk.connectors.replay import FixtureError
+from cmdesk.store import Store, StoreError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Columns of `cmdesk export items`, documented in the README.
+EXPORT_COLUMNS = (
+    "id", "account", "network", "brand", "kind", "remote_id", "thread_id", "parent_id",
+    "author_id", "author_handle", "author_name", "text", "lang", "url", "created_at",
+    "received_at", "status", "snooze_until", "labels", "assignee", "context_only",
+)  # fmt: skip
+
+
+def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors a user can fix into one line on stderr and exit status 1."""
+
+    @wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, StoreError, FixtureError) as exc:
+            click.echo(f"cmdesk: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), help="SQLite store to use."
+)
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: the platform config dir, or CMDESK_CONFIG).",
+)
+
+
+@click.group(invoke_without_command=True)
+@db_option
+@config_option
+@click.pass_context
+@friendly_errors
+def main(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> None:
+    """cmdesk: every network, every brand, one keyboard-driven inbox."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from cmdesk.secrets import get_token
+
+    config = load_config(config_path, missing_ok=config_path is None)
+    _run_app(
+        db_path or default_db_path(), config, transport=None, token=lambda a: get_token(a.name)
+    )
+
+
+@main.command()
+@db_option
+@friendly_errors
+def demo(db_path: Path | None) -> None:
+    """Run the whole app offline on recorded fixtures (a fresh store unless --db)."""
+    from cmdesk.demo import DEMO_TOKEN, demo_config, demo_transport, fixtures_dir
+
+    fixtures = fixtures_dir()
+    config = demo_config(fixtures)
+    with tempfile.TemporaryDirectory(prefix="cmdesk-demo-") as scratch:
+        path = db_path or Path(scratch) / "demo.db"
+        store = Store(path)
+        try:
+            transport = demo_transport(store, fixtures)
+        finally:
+            store.close()
+        _run_app(path, config, transport=transport, token=lambda _a: DEMO_TOKEN, demo=True)
+
+
+def _run_app(path: Path, config: Config, *, transport: Any, token: Any, demo: bool = False) -> None:
+    from cmdesk.tui.app import CmdeskApp
+
+    app = CmdeskApp(path, config, transport=transport, tokens=token, demo=demo)
+    app.run()
+    if app.fatal_error:
+        raise StoreError(app.fatal_error)
+
+
+@main.command()
+@click.option("--once", is_flag=True, required=True, help="One pass over every account, then exit.")
+@db_option
+@config_option
+@friendly_errors
+def sync(once: bool, db_path: Path | None, config_path: Path | None) -> None:
+    """Fetch new items for every configured account (for cron or a shell)."""
+    from cmdesk.secrets import get_token
+    from cmdesk.sync import SyncEngine
+
+    config = load_config(config_path, missing_ok=config_path is None)
+    if not config.accounts:
+        raise ConfigError(f"{config.path or 'config'}: no [[account]] configured")
+    store = Store(db_path or default_db_path())
+
+    async def one_pass() -> list[Any]:
+        engine = SyncEngine(store, config.accounts, lambda a: get_token(a.name), run=_direct)
+        try:
+            return await engine.run_once()
+        finally:
+            await engine.aclose()
+
+    states = asyncio.run(one_pass())
+    store.close()
+    for state in states:
+        if state.ok:
+            click.echo(f"{state.account}: ok, {state.new_items} new")
+        else:
+            click.echo(f"{state.account}: error: {state.message}")
+    if not all(state.ok for state in states):
+        sys.exit(2)
+
+
+async def _direct(fn: Callable[..., Any], *args: Any) -> Any:
+    """In the CLI nothing else waits on the loop: call the store directly."""
+    return fn(*args)
+
+
+@main.group()
+def export() -> None:
+    """Write the store's contents to stdout."""
+
+
+@export.command("items")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@db_option
+@friendly_errors
+def export_items(fmt: str, db_path: Path | None) -> None:
+    """Every item, one per line (jsonl) or row (csv), in the documented columns."""
+    from cmdesk.text import spreadsheet_safe
+
+    store = Store(db_path or default_db_path(), create=False)
+    rows = store.export_rows()
+    store.close()
+    out = click.get_text_stream("stdout")
+    if fmt == "jsonl":
+        for row in rows:
+            row["labels"] = json.loads(row["labels"] or "[]")
+            out.write(json.dumps({k: row[k] for k in EXPORT_COLUMNS}, ensure_ascii=False) + "\n")
+        return
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(row[k]) for k in EXPORT_COLUMNS])
+
+
+def _register_optional_groups() -> None:
+    from cmdesk.cli.replies import replies
+
+    main.add_command(replies)
+
+
+if (Path(__file__).parent / "replies.py").exists():
+    _register_optional_groups()

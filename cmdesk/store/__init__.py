@@ -1,0 +1,148 @@
+"""The store: the only code that speaks SQL. Everything it returns is a `cmdesk.model` dataclass.
+
+`Store` wraps one connection behind a lock, so a worker thread at a time uses it,
+and turns every SQLite failure into a one-line `StoreError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from array import array
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from cmdesk.model import Event, Item, Status
+from cmdesk.store import events, items, triage, views
+from cmdesk.store.db import StoreError, connect, describe
+from cmdesk.store.views import View
+
+__all__ = ["Store", "StoreError", "View"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        store: Store = args[0]  # type: ignore[assignment]
+        with store._lock:
+            try:
+                return method(*args, **kwargs)
+            except sqlite3.Error as exc:
+                raise StoreError(describe(exc, store.path)) from exc
+
+    return wrapper
+
+
+class Store:
+    """One connection to the cmdesk database, safe to share between worker threads."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self.db = connect(path, create=create)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.conn.close()
+
+    @_guarded
+    def ingest(
+        self, account: str, new: Sequence[Item], cursors: dict[str, str], now: int
+    ) -> list[str]:
+        return items.ingest(self.db, account, new, cursors, now)
+
+    @_guarded
+    def cursors(self, account: str) -> dict[str, str]:
+        return items.cursors_for(self.db, account)
+
+    @_guarded
+    def view_ids(self, view: View) -> array:
+        return views.view_ids(self.db, view)
+
+    @_guarded
+    def views(self) -> list[View]:
+        return views.available_views(self.db)
+
+    @_guarded
+    def status_counts(self) -> dict[Status, int]:
+        return views.status_counts(self.db)
+
+    @_guarded
+    def items_by_rowid(self, rowids: Sequence[int]) -> dict[int, Item]:
+        return items.items_by_rowid(self.db, rowids)
+
+    @_guarded
+    def item(self, item_id: str) -> Item | None:
+        return items.get_item(self.db, item_id)
+
+    @_guarded
+    def rowid_of(self, item_id: str) -> int | None:
+        return items.rowid_of(self.db, item_id)
+
+    @_guarded
+    def context(self, item: Item) -> tuple[list[Item], list[Item], list[Item]]:
+        """Parent chain (root first), direct replies, and the author's other items."""
+        return (
+            items.parent_chain(self.db, item),
+            items.thread_replies(self.db, item),
+            items.author_items(self.db, item),
+        )
+
+    @_guarded
+    def events(self, item_id: str) -> list[Event]:
+        return events.item_events(self.db, item_id)
+
+    @_guarded
+    def mark_opened(self, item_id: str, actor: str, now: int) -> None:
+        triage.mark_opened(self.db, item_id, actor, now)
+
+    @_guarded
+    def mark_done(self, item_ids: Sequence[str], actor: str, now: int) -> int:
+        return triage.mark_done(self.db, item_ids, actor, now)
+
+    @_guarded
+    def snooze(self, item_ids: Sequence[str], until: int, actor: str, now: int) -> int:
+        return triage.snooze(self.db, item_ids, until, actor, now)
+
+    @_guarded
+    def reopen(self, item_ids: Sequence[str], actor: str, now: int) -> int:
+        return triage.reopen(self.db, item_ids, actor, now)
+
+    @_guarded
+    def set_label(
+        self, item_ids: Sequence[str], label: str, actor: str, now: int, *, remove: bool = False
+    ) -> int:
+        return triage.set_label(self.db, item_ids, label, actor, now, remove=remove)
+
+    @_guarded
+    def undo_last(self, actor: str, now: int) -> list[str]:
+        return triage.undo_last(self.db, actor, now)
+
+    @_guarded
+    def wake_snoozed(self, now: int) -> list[str]:
+        return triage.wake_snoozed(self.db, now)
+
+    @_guarded
+    def labels(self) -> list[str]:
+        return triage.all_labels(self.db)
+
+    @_guarded
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    @_guarded
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.conn:
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    @_guarded
+    def export_rows(self) -> list[dict[str, Any]]:
+        cursor = self.db.execute("SELECT * FROM items ORDER BY created_at, id")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

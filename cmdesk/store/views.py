@@ -1,0 +1,108 @@
+"""Inbox views: a filter and an order, turned into a compact array of row ids.
+
+A million row ids are 8 MB in an `array('q')`; the list widget renders only
+what is visible and fetches those rows by id.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from cmdesk.model import WAITING, Status
+
+#: Search results are capped: the newest matches are the ones a CM is after.
+SEARCH_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What the inbox shows. `statuses=None` means every status."""
+
+    title: str
+    statuses: tuple[Status, ...] | None = WAITING
+    network: str | None = None
+    brand: str | None = None
+    search: str | None = None
+
+    def matches(self, status: Status, network: str, brand: str) -> bool:
+        """Whether an item with these fields still belongs here (after a triage action)."""
+        if self.search is not None:
+            return True
+        return (
+            (self.statuses is None or status in self.statuses)
+            and (self.network is None or network == self.network)
+            and (self.brand is None or brand == self.brand)
+        )
+
+
+OPEN = View("Open")
+SNOOZED = View("Snoozed", (Status.SNOOZED,))
+REPLIED = View("Replied", (Status.REPLIED,))
+DONE = View("Done", (Status.DONE,))
+HIDDEN = View("Hidden & spam", (Status.HIDDEN, Status.SPAM))
+ALL = View("All", None)
+BASE_VIEWS = (OPEN, SNOOZED, REPLIED, DONE, HIDDEN, ALL)
+
+
+def available_views(db: sqlite_utils.Database) -> list[View]:
+    """The fixed views, then the open queue of each network and of each brand."""
+    networks = [r[0] for r in db.execute("SELECT DISTINCT network FROM items ORDER BY 1")]
+    brands = [r[0] for r in db.execute("SELECT DISTINCT brand FROM items ORDER BY 1")]
+    return [
+        *BASE_VIEWS,
+        *(View(f"Open · {network}", network=network) for network in networks),
+        *(View(f"Open · {brand}", brand=brand) for brand in brands),
+    ]
+
+
+def view_ids(db: sqlite_utils.Database, view: View) -> array:
+    """Row ids of `view` in display order: longest waiting first, search newest first."""
+    if view.search is not None:
+        sql = (
+            "SELECT f.rowid FROM items_fts f JOIN items i ON i.rowid = f.rowid "
+            "WHERE items_fts MATCH ? AND i.context_only = 0 ORDER BY f.rowid DESC LIMIT ?"
+        )
+        params: list[Any] = [fts_query(view.search), SEARCH_LIMIT]
+    else:
+        where, params = ["context_only = 0"], []
+        if view.statuses is not None:
+            # Literal statuses (enum values, never user text) let SQLite pick the partial index.
+            where.append(f"status IN ({','.join(repr(str(s)) for s in view.statuses)})")
+        for column in ("network", "brand"):
+            value = getattr(view, column)
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        # The waiting queue reads its partial index in order: no sort at a million rows.
+        source = "items INDEXED BY items_waiting" if where == _WAITING_WHERE else "items"
+        sql = f"SELECT rowid FROM {source} WHERE {' AND '.join(where)} ORDER BY created_at, rowid"
+    ids = array("q")
+    cursor = db.execute(sql, params)
+    while rows := cursor.fetchmany(10_000):
+        ids.extend(row[0] for row in rows)
+    return ids
+
+
+_WAITING_WHERE = ["context_only = 0", "status IN ('new','open')"]
+
+
+def fts_query(text: str) -> str:
+    """User words to an FTS5 query: every word must match, the last one as a prefix."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return '""'
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def status_counts(db: sqlite_utils.Database) -> dict[Status, int]:
+    rows = db.execute(
+        "SELECT status, count(*) FROM items WHERE context_only = 0 GROUP BY status"
+    ).fetchall()
+    return {Status(status): count for status, count in rows}

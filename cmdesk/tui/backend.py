@@ -1,0 +1,37 @@
+"""Store calls off the UI thread: reads and writes each on their own connection and thread.
+
+Writes go through one thread, in the order the CM pressed the keys (done, then
+undo); reads never queue behind a write thanks to WAL and their own connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cmdesk.store import Store
+
+T = TypeVar("T")
+
+
+class Backend:
+    def __init__(self, path: Path) -> None:
+        self.writer = Store(path)
+        self.reader = Store(path)
+        self._writes = ThreadPoolExecutor(1, thread_name_prefix="cmdesk-write")
+        self._reads = ThreadPoolExecutor(1, thread_name_prefix="cmdesk-read")
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._reads, fn, *args)
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writes, fn, *args)
+
+    def close(self) -> None:
+        self._writes.shutdown(wait=True)
+        self._reads.shutdown(wait=True)
+        self.writer.close()
+        self.reader.close()

@@ -1,0 +1,316 @@
+"""The inbox screen: the queue, the detail pane, search, and every triage key.
+
+Each action changes the list at once (the item leaves the view, the cursor moves
+to the next) and writes to the store in the write worker; a failed write is
+reported and the view reloaded from the store, so what is shown is what is stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from cmdesk.model import Item, Status
+from cmdesk.store import StoreError, View
+from cmdesk.store.views import OPEN
+from cmdesk.tui.screens.help import HelpScreen, binding_rows
+from cmdesk.tui.screens.label import LabelScreen
+from cmdesk.tui.screens.snooze import SnoozeScreen
+from cmdesk.tui.screens.views import ViewsScreen
+from cmdesk.tui.widgets.detail import DetailPane, render_detail
+from cmdesk.tui.widgets.inbox_list import InboxList
+from cmdesk.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from cmdesk.tui.app import CmdeskApp
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class InboxScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "open", "Open"),
+        Binding("e", "done", "Done"),
+        Binding("s", "snooze", "Snooze"),
+        Binding("l", "label", "Label"),
+        Binding("u", "undo", "Undo"),
+        Binding("x,space", "select", "Select"),
+        Binding("slash", "search", "Search"),
+        Binding("f", "views", "Views"),
+        Binding("o", "reopen", "Reopen", show=False),
+        Binding("ctrl+r", "sync", "Sync", show=False),
+        Binding("escape", "back", "Back", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    app: CmdeskApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: View = OPEN
+        self.previous_view: View = OPEN
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Input(placeholder="Search all items (Enter: search, Esc: back)", id="search")
+                yield InboxList(self._load_rows, id="inbox")
+            yield DetailPane(id="detail")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def inbox(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.inbox.focus()
+        self.reload()
+
+    async def _load_rows(self, rowids: Any) -> dict[int, Item]:
+        backend = self.app.backend
+        return await backend.read(backend.reader.items_by_rowid, rowids)
+
+    # -- loading ------------------------------------------------------------
+
+    @work(exclusive=True, group="view")
+    async def reload(self, keep: int | None = None, view: View | None = None) -> None:
+        """Rebuild the view's id array off the UI thread and swap it in whole."""
+        view = view or self.view
+        backend = self.app.backend
+        try:
+            await backend.write(backend.writer.wake_snoozed, now_ms())
+            ids = await backend.read(backend.reader.view_ids, view)
+            counts = await backend.read(backend.reader.status_counts)
+        except StoreError as exc:
+            self.app.report_error(str(exc))
+            return
+        self.view = view
+        if keep is None and self.inbox.ids:
+            keep = self.inbox.current_rowid
+        self.inbox.set_ids(ids, keep=keep)
+        self.status.counts = counts
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        self.status.view_title = self.view.title
+        self.status.view_size = len(self.inbox.ids)
+        self.status.selected = len(self.inbox.selected)
+        self.status.redraw()
+
+    @on(InboxList.Highlighted)
+    def _highlighted(self, event: InboxList.Highlighted) -> None:
+        self.show_detail(event.item)
+
+    @work(exclusive=True, group="detail")
+    async def show_detail(self, item: Item | None) -> None:
+        pane = self.query_one(DetailPane)
+        if item is None:
+            return
+        backend = self.app.backend
+        try:
+            parents, replies, others = await backend.read(backend.reader.context, item)
+        except StoreError as exc:
+            self.app.report_error(str(exc))
+            return
+        pane.show(render_detail(item, parents, replies, others))
+
+    # -- actions ------------------------------------------------------------
+
+    def _targets(self) -> list[tuple[int, Item]]:
+        found = []
+        for rowid in self.inbox.targets():
+            item = self.inbox.cached(rowid)
+            if item is not None:
+                found.append((rowid, item))
+        return found
+
+    def _apply(
+        self,
+        verb: str,
+        status: Status | None,
+        write: Callable[[list[str]], Any],
+    ) -> None:
+        targets = self._targets()
+        if not targets:
+            self.notify("Nothing to act on here.", severity="warning")
+            return
+        rowids = {rowid for rowid, _ in targets}
+        if status is not None:
+            leaving = {
+                rowid
+                for rowid, item in targets
+                if not self.view.matches(status, item.network, item.brand)
+            }
+            self.inbox.remove(leaving)
+            self.inbox.forget(rowids - leaving)
+        self.inbox.clear_selection()
+        self._refresh_status()
+        self._write(verb, [item.id for _, item in targets], rowids, write)
+
+    @work(group="write")
+    async def _write(
+        self,
+        verb: str,
+        item_ids: list[str],
+        rowids: set[int],
+        write: Callable[[list[str]], Any],
+    ) -> None:
+        backend = self.app.backend
+        try:
+            await backend.write(write, item_ids)
+            counts = await backend.read(backend.reader.status_counts)
+        except StoreError as exc:
+            self.app.report_error(f"{verb} failed: {exc}")
+            self.reload()
+            return
+        self.inbox.forget(rowids)
+        self.status.counts = counts
+        self._refresh_status()
+        noun = "item" if len(item_ids) == 1 else f"{len(item_ids)} items"
+        self.notify(f"{verb}: {noun} (u undoes)", timeout=2)
+
+    def action_done(self) -> None:
+        store, actor = self.app.backend.writer, self.app.agent
+        self._apply("Done", Status.DONE, lambda ids: store.mark_done(ids, actor, now_ms()))
+
+    def action_reopen(self) -> None:
+        store, actor = self.app.backend.writer, self.app.agent
+        self._apply("Reopened", Status.OPEN, lambda ids: store.reopen(ids, actor, now_ms()))
+
+    def action_snooze(self) -> None:
+        count = len(self.inbox.targets())
+        if not count:
+            return
+
+        def chosen(until: int | None) -> None:
+            if until is not None:
+                store, actor = self.app.backend.writer, self.app.agent
+                self._apply(
+                    "Snoozed", Status.SNOOZED, lambda ids: store.snooze(ids, until, actor, now_ms())
+                )
+
+        self.app.push_screen(SnoozeScreen(count), chosen)
+
+    def action_label(self) -> None:
+        if not self.inbox.targets():
+            return
+        self._ask_label()
+
+    @work(group="label")
+    async def _ask_label(self) -> None:
+        backend = self.app.backend
+        known = await backend.read(backend.reader.labels)
+        targets = self._targets()
+        current = targets[0][1].labels if len(targets) == 1 else ()
+        label = await self.app.push_screen_wait(LabelScreen(known, current))
+        if not label:
+            return
+        remove = bool(targets) and all(label in item.labels for _, item in targets)
+        store, actor = backend.writer, self.app.agent
+
+        def write(ids: list[str]) -> int:
+            return store.set_label(ids, label, actor, now_ms(), remove=remove)
+
+        self._apply("Unlabelled" if remove else f"Labelled #{label}", None, write)
+
+    @work(group="write")
+    async def action_undo(self) -> None:
+        backend = self.app.backend
+        try:
+            restored = await backend.write(backend.writer.undo_last, self.app.agent, now_ms())
+            keep = await backend.read(backend.reader.rowid_of, restored[0]) if restored else None
+        except StoreError as exc:
+            self.app.report_error(f"Undo failed: {exc}")
+            return
+        if not restored:
+            self.notify("Nothing to undo.", severity="warning")
+            return
+        self.inbox.forget_all()
+        self.reload(keep=keep)
+        noun = "item" if len(restored) == 1 else f"{len(restored)} items"
+        self.notify(f"Undone: {noun}", timeout=2)
+
+    def action_select(self) -> None:
+        self.inbox.toggle_selected()
+        self.inbox.action_cursor(1)
+        self._refresh_status()
+
+    @work(group="write")
+    async def action_open(self) -> None:
+        item = self.inbox.current_item
+        if item is None:
+            return
+        self.query_one(DetailPane).focus()
+        backend = self.app.backend
+        try:
+            await backend.write(backend.writer.mark_opened, item.id, self.app.agent, now_ms())
+        except StoreError as exc:
+            self.app.report_error(str(exc))
+            return
+        if item.status == Status.NEW and self.inbox.current_rowid is not None:
+            self.inbox.forget({self.inbox.current_rowid})
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if self.focused is not self.inbox:
+            search.display = False
+            self.inbox.focus()
+        elif self.inbox.selected:
+            self.inbox.clear_selection()
+            self._refresh_status()
+        elif self.view.search is not None:
+            self.reload(view=self.previous_view)
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        event.input.display = False
+        self.inbox.focus()
+        if not query:
+            return
+        if self.view.search is None:
+            self.previous_view = self.view
+        self.reload(view=View(f"Search “{query}”", statuses=None, search=query))
+
+    @work(group="views")
+    async def action_views(self) -> None:
+        backend = self.app.backend
+        views = await backend.read(backend.reader.views)
+        chosen = await self.app.push_screen_wait(ViewsScreen(views, self.view))
+        if chosen is not None:
+            self.inbox.clear_selection()
+            self.reload(view=chosen)
+
+    def action_help(self) -> None:
+        rows = binding_rows(
+            [("Inbox", self.BINDINGS), ("List", InboxList.BINDINGS), ("App", self.app.BINDINGS)]
+        )
+        self.app.push_screen(HelpScreen(rows))
+
+    def action_sync(self) -> None:
+        self.app.sync_now()
+
+    async def action_quit(self) -> None:
+        await self.app.action_quit()

@@ -1,0 +1,299 @@
+"""The inbox list: a Line-API `ScrollView` over an array of row ids.
+
+No widget per row: `render_line` draws only what is visible, from a cache of
+items fetched by id in pages by async workers. A row not yet in the cache is
+drawn as a placeholder and fetched; `render_line` never waits on a read.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from cmdesk.model import Item, Status
+from cmdesk.text import one_line
+
+PAGE = 100
+CACHE_SIZE = 5_000
+Loader = Callable[[Sequence[int]], Awaitable[dict[int, Item]]]
+
+NETWORK_COLOURS = {
+    "mastodon": "#8c8dff",
+    "bluesky": "#1185fe",
+    "discourse": "#e45735",
+    "reddit": "#ff4500",
+    "youtube": "#ff3333",
+    "facebook": "#4a7cf0",
+    "instagram": "#e1306c",
+    "x": "#a0a0a0",
+}
+STATUS_MARKS = {
+    Status.NEW: "●",
+    Status.OPEN: "○",
+    Status.SNOOZED: "z",
+    Status.REPLIED: "↩",
+    Status.DONE: "✓",
+    Status.HIDDEN: "h",
+    Status.SPAM: "!",
+}
+
+
+def age(created_at: int, now_ms: int) -> str:
+    """Compact waiting time: 45s, 12m, 3h, 5d."""
+    seconds = max(0, (now_ms - created_at) // 1000)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or cut to `width` cells, marking a cut with an ellipsis."""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class InboxList(ScrollView, can_focus=True):
+    """The queue. Keeps the cursor on the same item when its ids are swapped."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor(1)", "Down", show=False),
+        Binding("k,up", "cursor(-1)", "Up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("g,home", "edge(0)", "Top", show=False),
+        Binding("G,end", "edge(1)", "Bottom", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "inbox--cursor",
+        "inbox--selected",
+        "inbox--dim",
+        "inbox--labels",
+        "inbox--author",
+    }
+
+    DEFAULT_CSS = """
+    InboxList { overflow-x: hidden; }
+    InboxList > .inbox--cursor { background: $accent 40%; text-style: bold; }
+    InboxList:focus > .inbox--cursor { background: $accent 70%; }
+    InboxList > .inbox--selected { background: $secondary 30%; }
+    InboxList > .inbox--dim { color: $text-muted; }
+    InboxList > .inbox--labels { color: $warning; }
+    InboxList > .inbox--author { color: $text; text-style: bold; }
+    """
+
+    class Highlighted(Message):
+        """The cursor rests on another item (or on none)."""
+
+        def __init__(self, item: Item | None) -> None:
+            super().__init__()
+            self.item = item
+
+    def __init__(self, loader: Loader, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._loader = loader
+        self.ids = array("q")
+        self.cursor = 0
+        self.selected: set[int] = set()
+        self._cache: OrderedDict[int, Item] = OrderedDict()
+        self._pending: set[int] = set()
+        self._announced: int | None = None
+
+    # -- data ---------------------------------------------------------------
+
+    def set_ids(self, ids: array, keep: int | None = None) -> None:
+        """Swap in a new order; keep the cursor on row `keep` if it is still there."""
+        self.ids = ids
+        self._pending.clear()
+        if keep is not None:
+            try:
+                self.cursor = ids.index(keep)
+            except ValueError:
+                self.cursor = min(self.cursor, max(0, len(ids) - 1))
+        else:
+            self.cursor = 0
+        if self.selected:
+            self.selected &= set(ids)
+        self._resize_virtual()
+        self._scroll_to_cursor()
+        self.refresh()
+        self._announce(force=True)
+
+    def remove(self, rowids: set[int]) -> None:
+        """Drop rows that left the view; the cursor lands on the next remaining row."""
+        if not rowids:
+            return
+        before = self.cursor
+        removed_before = sum(1 for i in range(min(before, len(self.ids))) if self.ids[i] in rowids)
+        self.ids = array("q", (rowid for rowid in self.ids if rowid not in rowids))
+        self.selected -= rowids
+        self.cursor = min(before - removed_before, max(0, len(self.ids) - 1))
+        self._resize_virtual()
+        self._scroll_to_cursor()
+        self.refresh()
+        self._announce(force=True)
+
+    def forget(self, rowids: set[int]) -> None:
+        """Cached rows that changed in the store: fetch them again."""
+        for rowid in rowids:
+            self._cache.pop(rowid, None)
+        self.refresh()
+        self._announce(force=True)
+
+    def forget_all(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    @property
+    def current_rowid(self) -> int | None:
+        return self.ids[self.cursor] if 0 <= self.cursor < len(self.ids) else None
+
+    @property
+    def current_item(self) -> Item | None:
+        rowid = self.current_rowid
+        return self._cache.get(rowid) if rowid is not None else None
+
+    def cached(self, rowid: int) -> Item | None:
+        return self._cache.get(rowid)
+
+    def targets(self) -> list[int]:
+        """The selection when there is one, else the row under the cursor."""
+        if self.selected:
+            return [rowid for rowid in self.ids if rowid in self.selected]
+        rowid = self.current_rowid
+        return [] if rowid is None else [rowid]
+
+    # -- movement -----------------------------------------------------------
+
+    def move_to(self, index: int) -> None:
+        if not self.ids:
+            return
+        index = max(0, min(index, len(self.ids) - 1))
+        if index == self.cursor:
+            return
+        old = self.cursor
+        self.cursor = index
+        self._scroll_to_cursor()
+        self._refresh_row(old)
+        self._refresh_row(index)
+        self._announce()
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_to(self.cursor + direction * max(1, self.size.height - 1))
+
+    def action_edge(self, end: int) -> None:
+        self.move_to(len(self.ids) - 1 if end else 0)
+
+    def toggle_selected(self) -> None:
+        rowid = self.current_rowid
+        if rowid is None:
+            return
+        self.selected ^= {rowid}
+        self._refresh_row(self.cursor)
+
+    def clear_selection(self) -> None:
+        self.selected.clear()
+        self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        height = max(1, self.size.height)
+        top = round(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - round(self.scroll_offset.y)
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _resize_virtual(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.ids))
+
+    def on_resize(self) -> None:
+        self._resize_virtual()
+
+    def _announce(self, *, force: bool = False) -> None:
+        rowid = self.current_rowid
+        if force or rowid != self._announced:
+            self._announced = rowid
+            self.post_message(self.Highlighted(self.current_item))
+
+    # -- rendering ----------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_offset.y) + y
+        width = self.size.width
+        if index >= len(self.ids):
+            return Strip.blank(width, self.rich_style)
+        rowid = self.ids[index]
+        item = self._cache.get(rowid)
+        if item is None:
+            self._request(index)
+            return Strip(
+                [Segment("  …", self.get_component_rich_style("inbox--dim"))]
+            ).adjust_cell_length(width, self.rich_style)
+        base = self.rich_style
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("inbox--cursor")
+        elif rowid in self.selected:
+            base = base + self.get_component_rich_style("inbox--selected")
+        return self._row(item, rowid, base, width)
+
+    def _row(self, item: Item, rowid: int, base: Style, width: int) -> Strip:
+        dim = base + Style(color=self.get_component_rich_style("inbox--dim").color)
+        network = base + Style(color=NETWORK_COLOURS.get(item.network, "#bbbbbb"), bold=True)
+        author = base + self.get_component_rich_style("inbox--author")
+        labels = base + Style(color=self.get_component_rich_style("inbox--labels").color)
+        mark = "▌" if rowid in self.selected else " "
+        segments = [
+            Segment(f"{mark}{STATUS_MARKS[item.status]} ", base),
+            Segment(fit(item.network, 9) + " ", network),
+            Segment(fit(one_line(item.brand), 12) + " ", dim),
+            Segment(fit(one_line(item.author.label), 16) + " ", author),
+            Segment(age(item.created_at, int(time.time() * 1000)).rjust(4) + " ", dim),
+        ]
+        if item.labels:
+            segments.append(
+                Segment(one_line(" ".join(f"#{label}" for label in item.labels)) + " ", labels)
+            )
+        segments.append(Segment(one_line(item.text), base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _request(self, index: int) -> None:
+        page = index // PAGE
+        if page in self._pending:
+            return
+        self._pending.add(page)
+        rowids = list(self.ids[page * PAGE : (page + 1) * PAGE])
+        self.run_worker(self._fetch(page, rowids), group="rows")
+
+    async def _fetch(self, page: int, rowids: list[int]) -> None:
+        try:
+            rows = await self._loader(rowids)
+        finally:
+            self._pending.discard(page)
+        for rowid, item in rows.items():
+            self._cache[rowid] = item
+            self._cache.move_to_end(rowid)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        self.refresh()
+        if self.current_rowid in rows:
+            self._announce(force=True)
