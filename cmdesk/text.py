@@ -33,9 +33,8 @@ def _visible_char(char: str) -> str:
 _NEEDS_WORK = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
-_COMBINING_RUN = re.compile(
-    rf"([\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{{{_MAX_COMBINING + 1},}})"
-)
+_COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_COMBINING_RUN = re.compile(rf"({_COMBINING}{{{_MAX_COMBINING + 1},}})")
 
 
 def visible(text: str) -> str:
