@@ -1,0 +1,35 @@
+"""Only `cmdesk/tui/` may import Textual: the core must run headless (sync, report, cron)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from .conftest import REPO
+
+
+def test_no_module_outside_tui_imports_textual() -> None:
+    offenders = []
+    for path in (REPO / "cmdesk").rglob("*.py"):
+        if "tui" in path.relative_to(REPO / "cmdesk").parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name == "textual" or name.startswith("textual.") for name in names):
+                offenders.append(str(path.relative_to(REPO)))
+    assert offenders == []
+
+
+def test_core_modules_import_without_loading_textual() -> None:
+    code = (
+        "import sys, cmdesk.store, cmdesk.sync, cmdesk.config, cmdesk.connectors.registry, "
+        "cmdesk.connectors.replay, cmdesk.cli; "
+        "print('textual' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
