@@ -1,0 +1,196 @@
+"""The inbox driven by the keyboard, as a CM works the queue."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from cmdesk.model import EventKind, Status
+from cmdesk.store import Store
+from cmdesk.tui.screens.help import HelpScreen
+from cmdesk.tui.widgets.inbox_list import InboxList
+
+from .conftest import make_item
+from .tui_helpers import detail_text, list_lines, make_app, screen_lines, settle, status_text
+
+SIZE = (140, 40)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "inbox.db"
+    store = Store(path)
+    items = [make_item(n, text=f"question {n} about delivery") for n in range(60)]
+    items[1] = make_item(1, text="reply to question 0", parent_id="acct/0", thread_id="acct/0")
+    items[5] = make_item(5, network="bluesky", brand="Nordlys", text="Nordlys tent question")
+    store.ingest("acct", items, {}, int(time.time() * 1000))
+    store.close()
+    return path
+
+
+def stored(db: Path, item_id: str) -> tuple[Status, list[EventKind]]:
+    store = Store(db)
+    try:
+        item = store.item(item_id)
+        assert item is not None
+        return item.status, [event.kind for event in store.events(item_id)]
+    finally:
+        store.close()
+
+
+def cursor_text(app) -> str:  # type: ignore[no-untyped-def]
+    inbox = app.screen.query_one(InboxList)
+    item = inbox.current_item
+    return item.text if item else ""
+
+
+async def test_moves_with_j_k_arrows_g_and_G(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert cursor_text(app) == "question 0 about delivery"
+        await pilot.press("j", "j", "down")
+        await settle(pilot)
+        assert cursor_text(app) == "question 3 about delivery"
+        assert "question 3 about delivery" in detail_text(app)
+        await pilot.press("k", "up")
+        assert cursor_text(app) == "reply to question 0"
+        await pilot.press("G")
+        await settle(pilot)
+        assert cursor_text(app) == "question 59 about delivery"
+        await pilot.press("g")
+        await settle(pilot)
+        assert cursor_text(app) == "question 0 about delivery"
+
+
+async def test_enter_opens_with_thread_and_author_context(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        shown = detail_text(app)
+        assert "Thread" in shown and "question 0 about delivery" in shown
+        assert "More from User 1" in shown
+    status, events = stored(db, "acct/1")
+    assert status == Status.OPEN and events[-1] == EventKind.OPENED
+
+
+async def test_e_marks_done_and_moves_to_next_then_u_undoes(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert cursor_text(app) == "reply to question 0"
+        assert "Open: 59" in status_text(app) and "Done 1" in status_text(app)
+        assert stored(db, "acct/0") == (Status.DONE, [EventKind.RECEIVED, EventKind.DONE])
+        await pilot.press("u")
+        await settle(pilot)
+        assert cursor_text(app) == "question 0 about delivery"
+        assert "Open: 60" in status_text(app)
+    assert stored(db, "acct/0") == (
+        Status.NEW,
+        [EventKind.RECEIVED, EventKind.DONE, EventKind.UNDONE],
+    )
+
+
+async def test_bulk_select_then_done_then_undo_restores_all(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x", "x", "x")
+        assert "3 selected" in status_text(app)
+        await pilot.press("e")
+        await settle(pilot)
+        assert "Open: 57" in status_text(app)
+        assert all(stored(db, f"acct/{n}")[0] == Status.DONE for n in range(3))
+        await pilot.press("u")
+        await settle(pilot)
+        assert "Open: 60" in status_text(app)
+        assert all(stored(db, f"acct/{n}")[0] == Status.NEW for n in range(3))
+
+
+async def test_s_snoozes_from_the_menu(db: Path) -> None:
+    app = make_app(db)
+    before = int(time.time() * 1000)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert any("Tomorrow 9:00" in line for line in screen_lines(app))
+        await pilot.press("2")
+        await settle(pilot)
+        assert "Snoozed 1" in status_text(app)
+    store = Store(db)
+    item = store.item("acct/0")
+    store.close()
+    assert item is not None and item.status == Status.SNOOZED
+    assert item.snooze_until is not None
+    assert abs(item.snooze_until - (before + 4 * 3600_000)) < 60_000
+
+
+async def test_l_labels_and_the_row_shows_it(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press(*"vip", "enter")
+        await settle(pilot)
+        assert "#vip" in list_lines(app)[0]
+    status, events = stored(db, "acct/0")
+    assert events[-1] == EventKind.LABELLED
+
+
+async def test_slash_searches_full_text_and_escape_returns(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"tent", "enter")
+        await settle(pilot)
+        assert "Search “tent”: 1" in status_text(app)
+        assert cursor_text(app) == "Nordlys tent question"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Open: 60" in status_text(app)
+
+
+async def test_f_switches_views(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e", "f")
+        await settle(pilot)
+        shown = "\n".join(screen_lines(app))
+        assert "Open · bluesky" in shown and "Open · Nordlys" in shown
+        await pilot.press("down", "down", "down", "enter")  # Open, Snoozed, Replied, Done
+        await settle(pilot)
+        assert "Done: 1" in status_text(app)
+        assert cursor_text(app) == "question 0 about delivery"
+
+
+async def test_question_mark_lists_every_binding_and_q_quits(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = "\n".join(screen_lines(app))
+        for words in ("Snooze", "Undo", "Bottom", "G, end", "Views", "Select"):
+            assert words in shown
+        await pilot.press("escape", "q")
+        await settle(pilot)
+    assert app.return_code == 0
+
+
+async def test_footer_shows_the_main_bindings(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = screen_lines(app)[-2] + screen_lines(app)[-1]
+        for words in ("Done", "Snooze", "Label", "Undo", "Search", "Views", "Help", "Quit"):
+            assert words in footer

@@ -1,0 +1,69 @@
+"""Driving the app as a user does, and reading back what the screen shows."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from cmdesk.config import Config
+from cmdesk.tui.app import CmdeskApp
+from cmdesk.tui.widgets.inbox_list import InboxList
+
+
+#: Worker groups that wait for the user to answer a dialog.
+INTERACTIVE = {"label", "views"}
+
+
+def make_app(db: Path, config: Config | None = None, **kwargs: object) -> CmdeskApp:
+    kwargs.setdefault("transport", None)
+    kwargs.setdefault("tokens", lambda _account: None)
+    return CmdeskApp(db, config or Config(agent="cm"), **kwargs)  # type: ignore[arg-type]
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until every worker (and the workers they started) has finished.
+
+    Workers waiting on a dialog the test has yet to answer are left running.
+    """
+    for _ in range(4):
+        busy = [w for w in pilot.app.workers if w.group not in INTERACTIVE and not w.is_finished]
+        if busy:  # an empty list would mean "every worker"
+            await pilot.app.workers.wait_for_complete(busy)
+        await pilot.pause()
+
+
+def list_lines(app: CmdeskApp) -> list[str]:
+    inbox = app.screen.query_one(InboxList)
+    return [inbox.render_line(y).text.rstrip() for y in range(inbox.size.height)]
+
+
+def detail_text(app: CmdeskApp, width: int = 100) -> str:
+    """The detail pane's whole content (not only the part scrolled into view)."""
+    body = app.screen.query_one("#detail-body", Static)
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
+    console.print(body.content)
+    return console.export_text()
+
+
+def status_text(app: CmdeskApp) -> str:
+    return str(app.screen.query_one("#status", Static).content)
+
+
+_SVG_TEXT = re.compile(
+    r'<text [^>]*x="([\d.]+)"[^>]*clip-path="url\(#[\w-]+-line-(\d+)\)">([^<]*)</text>'
+)
+
+
+def screen_lines(app: CmdeskApp) -> list[str]:
+    """The screen as the terminal shows it, one string per row, from Textual's screenshot."""
+    rows: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    for x, line, text in _SVG_TEXT.findall(app.export_screenshot()):
+        rows[int(line)].append((float(x), html.unescape(text).replace("\xa0", " ")))
+    return ["".join(t for _, t in sorted(rows[n])) for n in range(max(rows, default=-1) + 1)]
