@@ -141,7 +141,7 @@ async def test_l_labels_and_the_row_shows_it(db: Path) -> None:
         await pilot.press(*"vip", "enter")
         await settle(pilot)
         assert "#vip" in list_lines(app)[0]
-    status, events = stored(db, "acct/0")
+    _status, events = stored(db, "acct/0")
     assert events[-1] == EventKind.LABELLED
 
 

@@ -16,7 +16,6 @@ from cmdesk.config import Config
 from cmdesk.tui.app import CmdeskApp
 from cmdesk.tui.widgets.inbox_list import InboxList
 
-
 #: Worker groups that wait for the user to answer a dialog.
 INTERACTIVE = {"label", "views"}
 

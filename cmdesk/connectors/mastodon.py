@@ -33,9 +33,7 @@ class MastodonConnector(Connector):
     """One Mastodon account on one instance; ids are only unique per instance."""
 
     network = "mastodon"
-    options = (
-        Option("handle", "Your username on the instance, e.g. `briocheco`", required=True),
-    )
+    options = (Option("handle", "Your username on the instance, e.g. `briocheco`", required=True),)
     page_size: ClassVar[int] = 40
     #: Pages read on a first sync (no cursor): recent history, not the account's whole life.
     max_pages: ClassVar[int] = 5

@@ -66,7 +66,8 @@ class Replay:
         replay = cls()
         bodies = [_body_text(entry["response"].get("body")) for _, entry in raw]
         if anchor_ms is not None:
-            newest = max((_newest_ms(body) for body in bodies), default=None)
+            stamps = [ms for ms in map(_newest_ms, bodies) if ms is not None]
+            newest = max(stamps, default=None)
             if newest is not None:
                 replay.shift_ms = anchor_ms - newest
         for (path, entry), body in zip(raw, bodies, strict=True):
