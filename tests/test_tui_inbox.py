@@ -194,3 +194,17 @@ async def test_footer_shows_the_main_bindings(db: Path) -> None:
         footer = screen_lines(app)[-2] + screen_lines(app)[-1]
         for words in ("Done", "Snooze", "Label", "Undo", "Search", "Views", "Help", "Quit"):
             assert words in footer
+
+
+async def test_command_palette_runs_inbox_actions(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"done")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Done 1" in status_text(app)
+    assert stored(db, "acct/0")[0] == Status.DONE

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import httpx
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from cmdesk.config import Config
 from cmdesk.model import Account, SyncState
@@ -71,6 +73,19 @@ class CmdeskApp(App[None]):
             self.sync_now()
         if not self.demo and self.config.accounts:
             self.set_interval(self.config.sync_interval, self.sync_now)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers every inbox action by name, beside Textual's own commands."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, InboxScreen):
+            for binding in screen.BINDINGS:
+                if isinstance(binding, Binding) and binding.description:
+                    key = binding.key.split(",")[0]
+                    yield SystemCommand(
+                        binding.description,
+                        f"Inbox action (key: {key})",
+                        partial(screen.run_action, binding.action),
+                    )
 
     def sync_now(self) -> None:
         if self.config.accounts:
