@@ -157,7 +157,7 @@ def export_items(fmt: str, db_path: Path | None) -> None:
     store = Store(db_path or default_db_path(), create=False)
     rows = store.export_rows()
     store.close()
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "jsonl":
         for row in rows:
             row["labels"] = json.loads(row["labels"] or "[]")

@@ -1,0 +1,194 @@
+"""Discourse: new forum posts from `/posts.json`, threaded with `/t/{id}.json`.
+
+Follows the Discourse API reference (docs.discourse.org): "List latest posts
+across topics" (`GET /posts.json` → `latest_posts`, newest id first; `before`
+returns posts whose id is at most that value) and "Get a single topic"
+(`GET /t/{id}.json` → `post_stream.posts`, the topic's first chunk of posts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from cmdesk.connectors.base import (
+    AuthError,
+    Connector,
+    ConnectorError,
+    FetchResult,
+    Option,
+    RateLimited,
+    ResponseShapeError,
+    parse_time_ms,
+    shape_guard,
+)
+from cmdesk.connectors.html_text import html_to_text
+from cmdesk.model import Author, Item, Kind
+
+STREAM = "posts"
+_REGULAR = 1  # post_type: moderator actions, small actions and whispers are not questions
+
+
+class DiscourseConnector(Connector):
+    """One Discourse forum, read as an API user (its posts are the brand's own)."""
+
+    network = "discourse"
+    options = (Option("username", "The API user, sent as `Api-Username`", required=True),)
+    #: Pages read on a first sync (no cursor), and to catch up to a saved one.
+    max_pages: ClassVar[int] = 5
+    catch_up_pages: ClassVar[int] = 50
+
+    async def fetch(self, cursors: Mapping[str, str]) -> FetchResult:
+        since = _cursor(cursors.get(STREAM))
+        posts = await self._latest(since)
+        by_topic: dict[int, list[dict[str, Any]]] = {}
+        for post in reversed(posts):  # oldest first
+            if post.get("post_type", _REGULAR) == _REGULAR and not post.get("deleted_at"):
+                by_topic.setdefault(post["topic_id"], []).append(post)
+        items: dict[str, Item] = {}
+        for topic_id, new_posts in by_topic.items():
+            topic = await self._topic(topic_id)
+            with shape_guard("Discourse topic"):
+                self._collect(topic, new_posts, items)
+        newest = max((post["id"] for post in posts), default=since)
+        return FetchResult(
+            items=list(items.values()),
+            cursors={STREAM: str(newest)} if newest is not None else {},
+        )
+
+    @property
+    def _username(self) -> str:
+        return str(self.account.options.get("username") or "")
+
+    @property
+    def _headers(self) -> dict[str, str]:
+        if not self.token or not self._username:
+            raise AuthError(f"{self.account.name}: a Discourse API key and username are needed")
+        return {"Api-Key": self.token, "Api-Username": self._username}
+
+    async def _latest(self, since: int | None) -> list[dict[str, Any]]:
+        """Posts with an id above `since`, newest first, paging down with `before`."""
+        params: dict[str, int] | None = None
+        found: list[dict[str, Any]] = []
+        for _ in range(self.max_pages if since is None else self.catch_up_pages):
+            body = await self.http.get_json(
+                f"{self.base_url}/posts.json", params=params, headers=self._headers
+            )
+            with shape_guard("Discourse latest posts"):
+                page = [_post(post) for post in _list(body["latest_posts"])]
+            fresh = [post for post in page if since is None or post["id"] > since]
+            found.extend(fresh)
+            lowest = min((post["id"] for post in page), default=0)
+            if not page or len(fresh) < len(page) or lowest <= 1:
+                break
+            params = {"before": lowest - 1}
+        return found
+
+    async def _topic(self, topic_id: int) -> dict[str, Any] | None:
+        try:
+            body = await self.http.get_json(
+                f"{self.base_url}/t/{topic_id}.json", headers=self._headers
+            )
+        except (AuthError, RateLimited, ResponseShapeError):
+            raise
+        except ConnectorError:
+            return None  # a topic deleted or made private since: its posts still matter
+        if not isinstance(body, dict):
+            raise ResponseShapeError(f"unexpected Discourse topic shape ({type(body).__name__})")
+        return body
+
+    def _collect(
+        self, topic: dict[str, Any] | None, new_posts: list[dict[str, Any]], items: dict[str, Item]
+    ) -> None:
+        """Add a topic's new posts, their reply chain and the topic's first post as context."""
+        known: dict[int, dict[str, Any]] = {}
+        if topic is not None:
+            for post in _list(topic["post_stream"]["posts"]):
+                known[_post(post)["post_number"]] = post
+        for post in new_posts:
+            known[post["post_number"]] = post
+        root = known.get(1)
+        thread = self.item_id(str(root["id"])) if root else None
+        slug = topic["slug"] if topic else None
+        for post in new_posts:
+            item = self._item(post, known, thread, slug, actionable=True)
+            items[item.id] = item  # the actionable copy wins over a context one
+            number, seen = _parent_number(post), set()
+            while number in known and number not in seen:
+                seen.add(number)
+                ancestor = known[number]
+                if ancestor.get("post_type", _REGULAR) == _REGULAR:
+                    context = self._item(ancestor, known, thread, slug, actionable=False)
+                    items.setdefault(context.id, context)
+                number = _parent_number(ancestor)
+        if root is not None:
+            context = self._item(root, known, thread, slug, actionable=False)
+            items.setdefault(context.id, context)
+
+    def _item(
+        self,
+        post: dict[str, Any],
+        known: dict[int, dict[str, Any]],
+        thread: str | None,
+        slug: str | None,
+        *,
+        actionable: bool,
+    ) -> Item:
+        above = _parent_number(post)
+        parent = known.get(above) if above is not None else None
+        username = _str(post, "username")
+        number = post["post_number"]
+        return Item(
+            id=self.item_id(str(post["id"])),
+            account=self.account.name,
+            network=self.network,
+            brand=self.account.brand,
+            kind=Kind.COMMENT if number == 1 else Kind.REPLY,
+            remote_id=str(post["id"]),
+            author=Author(
+                id=str(post["user_id"]), handle=username, display_name=post.get("name") or ""
+            ),
+            text=html_to_text(_str(post, "cooked")),
+            created_at=parse_time_ms(_str(post, "created_at")),
+            thread_id=thread,
+            parent_id=self.item_id(str(parent["id"])) if parent else None,
+            url=f"{self.base_url}/t/{post.get('topic_slug') or slug}/{post['topic_id']}/{number}",
+            context_only=not actionable or username.lower() == self._username.lower(),
+        )
+
+
+def _parent_number(post: dict[str, Any]) -> int | None:
+    """The post this one answers: `reply_to_post_number`, else the topic's first post."""
+    number = post.get("reply_to_post_number")
+    if isinstance(number, int):
+        return number
+    return 1 if post["post_number"] > 1 else None
+
+
+def _post(post: Any) -> dict[str, Any]:
+    """Check the numeric fields paging and threading rely on, so a bad payload fails here."""
+    for key in ("id", "topic_id", "post_number"):
+        if not isinstance(post[key], int) or isinstance(post[key], bool):
+            raise TypeError(f"{key} is {type(post[key]).__name__}, not an integer")
+    return post
+
+
+def _cursor(value: str | None) -> int | None:
+    """A saved post id; an unreadable one counts as none (a first sync)."""
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _str(mapping: Any, key: str) -> str:
+    value = mapping[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is {type(value).__name__}, not a string")
+    return value
