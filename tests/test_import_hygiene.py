@@ -31,5 +31,7 @@ def test_core_modules_import_without_loading_textual() -> None:
         "cmdesk.connectors.replay, cmdesk.cli; "
         "print('textual' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

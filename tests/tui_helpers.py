@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
+from textual.worker import WorkerCancelled
 
 from cmdesk.config import Config
 from cmdesk.tui.app import CmdeskApp
@@ -34,7 +36,8 @@ async def settle(pilot: Pilot) -> None:
     for _ in range(4):
         busy = [w for w in pilot.app.workers if w.group not in INTERACTIVE and not w.is_finished]
         if busy:  # an empty list would mean "every worker"
-            await pilot.app.workers.wait_for_complete(busy)
+            with contextlib.suppress(WorkerCancelled):  # an exclusive worker replaced
+                await pilot.app.workers.wait_for_complete(busy)
         await pilot.pause()
 
 

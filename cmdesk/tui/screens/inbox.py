@@ -64,7 +64,9 @@ class InboxScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Input(placeholder="Search all items (Enter: search, Esc: back)", id="search")
+                yield Input(
+                    placeholder="/ search every item (Enter runs, Esc goes back)", id="search"
+                )
                 yield InboxList(self._load_rows, id="inbox")
             yield DetailPane(id="detail")
         yield StatusBar(id="status")
@@ -79,7 +81,6 @@ class InboxScreen(Screen[None]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).display = False
         self.inbox.focus()
         self.reload()
 
@@ -268,25 +269,22 @@ class InboxScreen(Screen[None]):
             self.inbox.forget({self.inbox.current_rowid})
 
     def action_back(self) -> None:
-        search = self.query_one("#search", Input)
         if self.focused is not self.inbox:
-            search.display = False
             self.inbox.focus()
         elif self.inbox.selected:
             self.inbox.clear_selection()
             self._refresh_status()
         elif self.view.search is not None:
+            self.query_one("#search", Input).value = ""
             self.reload(view=self.previous_view)
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.display = True
-        search.focus()
+        """Focus the search bar; it is always laid out, so keys typed next land in it."""
+        self.set_focus(self.query_one("#search", Input))
 
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:
         query = event.value.strip()
-        event.input.display = False
         self.inbox.focus()
         if not query:
             return

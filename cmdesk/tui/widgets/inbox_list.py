@@ -12,6 +12,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -58,10 +59,10 @@ def age(created_at: int, now_ms: int) -> str:
 
 
 def fit(text: str, width: int) -> str:
-    """Pad or cut to `width` cells, marking a cut with an ellipsis."""
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)
+    """Pad or cut to `width` terminal cells (emoji and CJK take two), marking a cut with …."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
 
 
 class InboxList(ScrollView, can_focus=True):
