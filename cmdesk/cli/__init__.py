@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
+from cmdesk.cli.replies import replies
 from cmdesk.config import Config, ConfigError, default_db_path, load_config
 from cmdesk.connectors.replay import FixtureError
 from cmdesk.store import Store, StoreError
@@ -169,11 +170,4 @@ def export_items(fmt: str, db_path: Path | None) -> None:
         writer.writerow([spreadsheet_safe(row[k]) for k in EXPORT_COLUMNS])
 
 
-def _register_optional_groups() -> None:
-    from cmdesk.cli.replies import replies
-
-    main.add_command(replies)
-
-
-if (Path(__file__).parent / "replies.py").exists():
-    _register_optional_groups()
+main.add_command(replies)
