@@ -233,3 +233,16 @@ class Connector(ABC):
         Pages until the saved cursor is reached, so a pass after a long pause
         still brings every item, and returns the new cursors to save with them.
         """
+
+    async def reply(self, item: Item, text: str, key: str) -> str:
+        """Post `text` as a reply to `item` and return the new post's remote id.
+
+        `key` is the outbox row's idempotency key: a retry with the same key must
+        never post twice (send it where the platform honours one, else look for
+        the reply in the thread before posting).
+        """
+        raise ConnectorError(f"{self.network} connector cannot reply")
+
+    async def moderate(self, item: Item, action: Capability) -> None:
+        """Perform a moderation action (hide, spam, delete, block, mute, report) on `item`."""
+        raise ConnectorError(f"{self.network} connector cannot {action}")
