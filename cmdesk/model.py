@@ -41,6 +41,7 @@ class EventKind(StrEnum):
 
     RECEIVED = "received"
     OPENED = "opened"
+    QUEUED = "queued"
     REPLIED = "replied"
     DONE = "done"
     SNOOZED = "snoozed"

@@ -8,13 +8,21 @@ One failing account never stops the others; its error comes back as a
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
-from cmdesk.connectors.base import Connector, ConnectorError
+from cmdesk.connectors.base import (
+    AuthError,
+    Capability,
+    Connector,
+    ConnectorError,
+    RateLimited,
+    ResponseShapeError,
+)
 from cmdesk.connectors.registry import ConnectorLoadError, connector_class
 from cmdesk.model import Account, SyncState
 from cmdesk.store import Store, StoreError
@@ -87,10 +95,58 @@ class SyncEngine:
         """One pass over every account, concurrently; one state per account, in config order."""
         return list(await asyncio.gather(*(self.sync_account(a) for a in self.accounts)))
 
+    async def drain_outbox(self) -> list[str]:
+        """Send what is due in the outbox; return one line per failure for the status bar.
+
+        Each row is marked `sending` before the network call, so a crash after it
+        retries with the same idempotency key instead of posting twice.
+        """
+        problems: list[str] = []
+        accounts = {account.name: account for account in self.accounts}
+        for entry in await self._run(self.store.outbox_due, self._clock()):
+            account = accounts.get(entry.account)
+            item = await self._run(self.store.item, entry.item_id)
+            if account is None or item is None:
+                why = f"account {entry.account} is not configured" if item else "item is gone"
+                await self._run(self.store.outbox_failed, entry, why, self._clock(), retry=False)
+                problems.append(f"{entry.account}: {why}")
+                continue
+            await self._run(self.store.outbox_sending, entry.id, self._clock())
+            try:
+                connector = self._connector(account)
+                if entry.action == "reply":
+                    remote_id = await connector.reply(item, entry.payload["sent"], entry.key)
+                else:
+                    await connector.moderate(item, Capability(entry.action))
+                    remote_id = ""
+            except Exception as exc:  # every failure is recorded on the row, never lost
+                message = _one_line(exc)
+                retry = _worth_retrying(exc)
+                await self._run(
+                    self.store.outbox_failed, entry, message, self._clock(), retry=retry
+                )
+                verb = "will retry" if retry else "gave up; draft kept"
+                problems.append(f"{account.name}: {entry.action} failed ({verb}): {message}")
+                continue
+            await self._run(self.store.outbox_sent, entry, remote_id, self._clock())
+        return problems
+
     async def aclose(self) -> None:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+
+
+_CLIENT_ERROR = re.compile(r"HTTP 4(?!29)\d\d")
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    """Network trouble, 5xx, rate limits and credentials can recover; a refusal cannot."""
+    if isinstance(exc, (AuthError, RateLimited)):
+        return True
+    if isinstance(exc, ResponseShapeError) or not isinstance(exc, ConnectorError):
+        return False
+    return not _CLIENT_ERROR.search(str(exc))
 
 
 def _one_line(exc: BaseException) -> str:

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from cmdesk.model import Event, Item, Status
-from cmdesk.store import events, items, triage, views
+from cmdesk.store import drafts, events, items, outbox, triage, views
 from cmdesk.store.db import StoreError, connect, describe
+from cmdesk.store.drafts import Draft
+from cmdesk.store.outbox import OutboxEntry
 from cmdesk.store.views import View
 
-__all__ = ["Store", "StoreError", "View"]
+__all__ = ["Draft", "OutboxEntry", "Store", "StoreError", "View"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -130,6 +132,48 @@ class Store:
     @_guarded
     def labels(self) -> list[str]:
         return triage.all_labels(self.db)
+
+    @_guarded
+    def queue_reply(
+        self, item_id: str, account: str, payload: dict[str, Any], actor: str, now: int
+    ) -> str:
+        return outbox.queue_reply(self.db, item_id, account, payload, actor, now)
+
+    @_guarded
+    def outbox_due(self, now: int) -> list[OutboxEntry]:
+        return outbox.due(self.db, now)
+
+    @_guarded
+    def outbox_sending(self, entry_id: int, now: int) -> None:
+        outbox.mark_sending(self.db, entry_id, now)
+
+    @_guarded
+    def outbox_sent(self, entry: OutboxEntry, remote_id: str, now: int) -> None:
+        outbox.mark_sent(self.db, entry, remote_id, now)
+
+    @_guarded
+    def outbox_failed(self, entry: OutboxEntry, error: str, now: int, *, retry: bool) -> None:
+        outbox.mark_failed(self.db, entry, error, now, retry=retry)
+
+    @_guarded
+    def outbox_summary(self) -> dict[str, int]:
+        return outbox.pending_summary(self.db)
+
+    @_guarded
+    def outbox_for(self, item_id: str) -> list[OutboxEntry]:
+        return outbox.entries_for(self.db, item_id)
+
+    @_guarded
+    def draft(self, item_id: str) -> Draft | None:
+        return drafts.get_draft(self.db, item_id)
+
+    @_guarded
+    def save_draft(self, draft: Draft) -> None:
+        drafts.save_draft(self.db, draft)
+
+    @_guarded
+    def delete_draft(self, item_id: str) -> None:
+        drafts.delete_draft(self.db, item_id)
 
     @_guarded
     def meta(self, key: str) -> str | None:

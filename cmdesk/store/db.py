@@ -67,7 +67,37 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """The outbox (written before any network call) and autosaved drafts."""
+    db["outbox"].create(
+        {
+            "id": int,
+            "key": str,
+            "item_id": str,
+            "account": str,
+            "action": str,
+            "payload": str,
+            "state": str,
+            "attempts": int,
+            "last_error": str,
+            "remote_id": str,
+            "created_at": int,
+            "next_attempt_at": int,
+            "done_at": int,
+        },
+        pk="id",
+        not_null={"key", "item_id", "account", "action", "state", "created_at"},
+        defaults={"payload": "{}", "attempts": 0, "state": "queued", "next_attempt_at": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX outbox_key ON outbox(key)")
+    db.execute("CREATE INDEX outbox_pending ON outbox(state, next_attempt_at)")
+    db["drafts"].create(
+        {"item_id": str, "text": str, "reply_id": str, "template": str, "updated_at": int},
+        pk="item_id",
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 
 
 def connect(path: Path, *, create: bool = True) -> sqlite_utils.Database:
