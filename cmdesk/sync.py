@@ -39,8 +39,8 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-async def in_thread(fn: Callable[..., T], *args: Any) -> T:
-    return await asyncio.to_thread(fn, *args)
+async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(fn, *args, **kwargs)
 
 
 class SyncEngine:
@@ -63,6 +63,8 @@ class SyncEngine:
         self._run = run
         self._clock = clock
         self._clients: dict[str, httpx.AsyncClient] = {}
+        #: One drain at a time: two would both pick the same queued row.
+        self._drain_lock = asyncio.Lock()
 
     def _connector(self, account: Account) -> Connector:
         client = self._clients.get(account.name)
@@ -101,6 +103,10 @@ class SyncEngine:
         Each row is marked `sending` before the network call, so a crash after it
         retries with the same idempotency key instead of posting twice.
         """
+        async with self._drain_lock:
+            return await self._drain()
+
+    async def _drain(self) -> list[str]:
         problems: list[str] = []
         accounts = {account.name: account for account in self.accounts}
         for entry in await self._run(self.store.outbox_due, self._clock()):
@@ -111,9 +117,15 @@ class SyncEngine:
                 await self._run(self.store.outbox_failed, entry, why, self._clock(), retry=False)
                 problems.append(f"{entry.account}: {why}")
                 continue
+            connector = self._connector(account)
+            needed = Capability.REPLY if entry.action == "reply" else Capability(entry.action)
+            if needed not in connector.capabilities:
+                why = f"{account.network} account cannot {needed}"
+                await self._run(self.store.outbox_failed, entry, why, self._clock(), retry=False)
+                problems.append(f"{account.name}: {why}; draft kept")
+                continue
             await self._run(self.store.outbox_sending, entry.id, self._clock())
             try:
-                connector = self._connector(account)
                 if entry.action == "reply":
                     remote_id = await connector.reply(item, entry.payload["sent"], entry.key)
                 else:

@@ -18,7 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
-from cmdesk.cli.replies import replies
+from cmdesk.cli.replies import replies as replies_group
 from cmdesk.config import Config, ConfigError, default_db_path, load_config
 from cmdesk.connectors.replay import FixtureError
 from cmdesk.store import Store, StoreError
@@ -92,16 +92,20 @@ def demo(db_path: Path | None) -> None:
             transport = demo_transport(store, fixtures)
         finally:
             store.close()
-        _run_app(path, config, transport=transport, token=lambda _a: DEMO_TOKEN, demo=True)
+        _run_app(
+            path,
+            config,
+            transport=transport,
+            token=lambda _a: DEMO_TOKEN,
+            demo=True,
+            library_dir=fixtures / "replies",
+        )
 
 
-def _run_app(path: Path, config: Config, *, transport: Any, token: Any, demo: bool = False) -> None:
+def _run_app(path: Path, config: Config, *, transport: Any, token: Any, **options: Any) -> None:
     from cmdesk.tui.app import CmdeskApp
 
-    app = CmdeskApp(path, config, transport=transport, tokens=token, demo=demo)
-    app.run()
-    if app.fatal_error:
-        raise StoreError(app.fatal_error)
+    CmdeskApp(path, config, transport=transport, tokens=token, **options).run()
 
 
 @main.command()
@@ -137,9 +141,9 @@ def sync(once: bool, db_path: Path | None, config_path: Path | None) -> None:
         sys.exit(2)
 
 
-async def _direct(fn: Callable[..., Any], *args: Any) -> Any:
+async def _direct(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """In the CLI nothing else waits on the loop: call the store directly."""
-    return fn(*args)
+    return fn(*args, **kwargs)
 
 
 @main.group()
@@ -170,4 +174,4 @@ def export_items(fmt: str, db_path: Path | None) -> None:
         writer.writerow([spreadsheet_safe(row[k]) for k in EXPORT_COLUMNS])
 
 
-main.add_command(replies)
+main.add_command(replies_group)

@@ -45,3 +45,13 @@ def item_events(db: sqlite_utils.Database, item_id: str) -> list[Event]:
         )
         for r in rows
     ]
+
+
+def reply_usage(db: sqlite_utils.Database, since: int) -> dict[str, int]:
+    """How often each library reply was sent since `since` (the learning's last reset)."""
+    rows = db.execute(
+        "SELECT json_extract(payload, '$.reply_id') AS rid, count(*) FROM events "
+        "WHERE kind = 'replied' AND at >= ? AND rid IS NOT NULL GROUP BY rid",
+        [since],
+    ).fetchall()
+    return dict(rows)

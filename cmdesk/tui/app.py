@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -14,6 +15,9 @@ from textual.screen import Screen
 
 from cmdesk.config import Config
 from cmdesk.model import Account, SyncState
+from cmdesk.replies.library import load_library
+from cmdesk.replies.suggest import SuggestionIndex
+from cmdesk.store import StoreError
 from cmdesk.sync import SyncEngine
 from cmdesk.tui.backend import Backend
 from cmdesk.tui.screens.inbox import InboxScreen
@@ -36,9 +40,15 @@ class CmdeskApp(App[None]):
         tokens: Callable[[Account], str | None],
         demo: bool = False,
         sync_on_start: bool = True,
+        library_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.config = config
+        self.library_dir = library_dir
+        #: Built in a worker and swapped in whole; None until then.
+        self.replies_index: SuggestionIndex | None = None
+        #: Replies sent per library reply id, for the learned ranking.
+        self.reply_usage: dict[str, int] = {}
         self.agent = config.agent
         self.demo = demo
         self.backend = Backend(db_path)
@@ -69,6 +79,8 @@ class CmdeskApp(App[None]):
                 "or try `cmdesk demo`.",
                 timeout=10,
             )
+        self.load_replies()
+        self.drain_outbox()
         if self.sync_on_start:
             self.sync_now()
         if not self.demo and self.config.accounts:
@@ -87,9 +99,49 @@ class CmdeskApp(App[None]):
                         partial(screen.run_action, binding.action),
                     )
 
+    @work(group="library", exclusive=True)
+    async def load_replies(self) -> None:
+        """Load the reply library and build its index off the UI thread, then swap it in."""
+        if self.library_dir is None:
+            return
+        try:
+            library = await asyncio.to_thread(load_library, self.library_dir)
+        except (FileNotFoundError, NotADirectoryError):
+            self.notify(f"No reply library at {self.library_dir}.", severity="warning")
+            return
+        index = await asyncio.to_thread(SuggestionIndex.build, library.replies)
+        try:
+            self.reply_usage = await self.backend.read(self.backend.reader.reply_usage)
+        except StoreError as exc:
+            self.report_error(str(exc))
+        self.replies_index = index
+        if library.problems:
+            first = library.problems[0]
+            more = f" (+{len(library.problems) - 1} more: cmdesk replies check)"
+            self.notify(f"Reply library: {first}{more}", severity="warning", timeout=10)
+        screen = self._inbox()
+        if screen is not None:
+            screen.refresh_detail()
+
     def sync_now(self) -> None:
         if self.config.accounts:
             self._sync()
+
+    @work(group="outbox", exclusive=False)
+    async def drain_outbox(self) -> None:
+        """Send what the outbox holds; failures show in the status bar and stay queued."""
+        problems = await self.engine.drain_outbox()
+        try:
+            self.reply_usage = await self.backend.read(self.backend.reader.reply_usage)
+        except StoreError as exc:
+            problems.append(str(exc))
+        screen = self._inbox()
+        if screen is None:
+            return
+        screen.status.outbox_problem = problems[-1] if problems else ""
+        screen.refresh_counts()
+        for problem in problems:
+            self.report_error(problem)
 
     @work(exclusive=True, group="sync")
     async def _sync(self) -> None:
@@ -100,6 +152,7 @@ class CmdeskApp(App[None]):
         screen.status.redraw()
         states = await self.engine.run_once()
         self.show_sync(states)
+        self.drain_outbox()
 
     def show_sync(self, states: list[SyncState]) -> None:
         screen = self._inbox()
@@ -111,6 +164,11 @@ class CmdeskApp(App[None]):
         screen.status.redraw()
         if any(state.new_items for state in states):
             screen.reload()
+
+    def banned_words(self, brand: str) -> list[str]:
+        """The brand's banned words from config, checked live in the composer."""
+        settings = getattr(self.config, "brands", {}).get(brand)
+        return list(settings.banned_words) if settings else []
 
     def _inbox(self) -> InboxScreen | None:
         for screen in self.screen_stack:

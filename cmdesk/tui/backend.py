@@ -7,6 +7,7 @@ undo); reads never queue behind a write thanks to WAL and their own connection.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,11 +25,13 @@ class Backend:
         self._writes = ThreadPoolExecutor(1, thread_name_prefix="cmdesk-write")
         self._reads = ThreadPoolExecutor(1, thread_name_prefix="cmdesk-read")
 
-    async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._reads, fn, *args)
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        call = functools.partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._reads, call)
 
-    async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writes, fn, *args)
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        call = functools.partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._writes, call)
 
     def close(self) -> None:
         self._writes.shutdown(wait=True)

@@ -7,6 +7,7 @@ reported and the view reloaded from the store, so what is shown is what is store
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -19,8 +20,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from cmdesk.model import Item, Status
+from cmdesk.replies.learning import rerank
+from cmdesk.replies.suggest import Suggestion
 from cmdesk.store import StoreError, View
 from cmdesk.store.views import OPEN
+from cmdesk.tui.screens.composer import ComposerScreen
 from cmdesk.tui.screens.help import HelpScreen, binding_rows
 from cmdesk.tui.screens.label import LabelScreen
 from cmdesk.tui.screens.snooze import SnoozeScreen
@@ -28,9 +32,13 @@ from cmdesk.tui.screens.views import ViewsScreen
 from cmdesk.tui.widgets.detail import DetailPane, render_detail
 from cmdesk.tui.widgets.inbox_list import InboxList
 from cmdesk.tui.widgets.status_bar import StatusBar
+from cmdesk.tui.widgets.suggestions import SuggestionsPanel
 
 if TYPE_CHECKING:
     from cmdesk.tui.app import CmdeskApp
+
+
+SUGGESTIONS = 5
 
 
 def now_ms() -> int:
@@ -40,6 +48,12 @@ def now_ms() -> int:
 class InboxScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open"),
+        Binding("r", "reply(0)", "Reply"),
+        Binding("1", "reply(1)", "Reply with suggestion 1", show=False),
+        Binding("2", "reply(2)", "Reply with suggestion 2", show=False),
+        Binding("3", "reply(3)", "Reply with suggestion 3", show=False),
+        Binding("4", "reply(4)", "Reply with suggestion 4", show=False),
+        Binding("5", "reply(5)", "Reply with suggestion 5", show=False),
         Binding("e", "done", "Done"),
         Binding("s", "snooze", "Snooze"),
         Binding("l", "label", "Label"),
@@ -60,6 +74,7 @@ class InboxScreen(Screen[None]):
         super().__init__()
         self.view: View = OPEN
         self.previous_view: View = OPEN
+        self.suggested: tuple[str, list[Suggestion]] = ("", [])
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -68,7 +83,9 @@ class InboxScreen(Screen[None]):
                     placeholder="/ search every item (Enter runs, Esc goes back)", id="search"
                 )
                 yield InboxList(self._load_rows, id="inbox")
-            yield DetailPane(id="detail")
+            with Vertical(id="right"):
+                yield DetailPane(id="detail")
+                yield SuggestionsPanel(id="suggestions")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -119,6 +136,9 @@ class InboxScreen(Screen[None]):
     def _highlighted(self, event: InboxList.Highlighted) -> None:
         self.show_detail(event.item)
 
+    def refresh_detail(self) -> None:
+        self.show_detail(self.inbox.current_item)
+
     @work(exclusive=True, group="detail")
     async def show_detail(self, item: Item | None) -> None:
         pane = self.query_one(DetailPane)
@@ -131,6 +151,32 @@ class InboxScreen(Screen[None]):
             self.app.report_error(str(exc))
             return
         pane.show(render_detail(item, parents, replies, others))
+        ranked = await asyncio.to_thread(self._suggest, item)
+        self.suggested = (item.id, ranked)
+        self.query_one(SuggestionsPanel).show(ranked, item, self.app.agent)
+
+    def _suggest(self, item: Item) -> list[Suggestion]:
+        """Runs in a thread: the index is immutable, the usage dict only ever swapped."""
+        index = self.app.replies_index
+        if index is None:
+            return []
+        ranked = index.suggest(
+            item.text, lang=item.lang, network=item.network, brand=item.brand, limit=15
+        )
+        return rerank(ranked, self.app.reply_usage, SUGGESTIONS)
+
+    def refresh_counts(self) -> None:
+        self._refresh_counts()
+
+    @work(group="counts", exclusive=True)
+    async def _refresh_counts(self) -> None:
+        backend = self.app.backend
+        try:
+            self.status.counts = await backend.read(backend.reader.status_counts)
+        except StoreError as exc:
+            self.app.report_error(str(exc))
+            return
+        self._refresh_status()
 
     # -- actions ------------------------------------------------------------
 
@@ -247,6 +293,47 @@ class InboxScreen(Screen[None]):
         self.reload(keep=keep)
         noun = "item" if len(restored) == 1 else f"{len(restored)} items"
         self.notify(f"Undone: {noun}", timeout=2)
+
+    @work(group="composer")
+    async def action_reply(self, choice: int) -> None:
+        """Open the composer: the item's draft if any, else suggestion `choice` (0 = the best)."""
+        item = self.inbox.current_item
+        if item is None:
+            return
+        rowid = self.inbox.current_rowid
+        backend = self.app.backend
+        try:
+            draft = await backend.read(backend.reader.draft, item.id)
+        except StoreError as exc:
+            self.app.report_error(str(exc))
+            return
+        item_id, ranked = self.suggested
+        if item_id != item.id:
+            ranked = await asyncio.to_thread(self._suggest, item)
+        if choice > len(ranked):
+            self.notify(f"No suggestion {choice} for this item.", severity="warning")
+            return
+        start = ranked[max(choice, 1) - 1].reply if ranked else None
+        if choice and draft is not None:
+            draft = None  # an explicit pick wins; the old draft stays in the editor's undo
+        composer = ComposerScreen(
+            item,
+            agent=self.app.agent,
+            index=self.app.replies_index,
+            suggestions=ranked,
+            start=start,
+            draft=draft,
+            banned=self.app.banned_words(item.brand),
+        )
+        queued = await self.app.push_screen_wait(composer)
+        if queued is None or rowid is None:
+            return
+        if not self.view.matches(Status.REPLIED, item.network, item.brand):
+            self.inbox.remove({rowid})
+        self.inbox.forget({rowid})
+        self.refresh_counts()
+        self.notify("Reply queued.", timeout=2)
+        self.app.drain_outbox()
 
     def action_select(self) -> None:
         self.inbox.toggle_selected()

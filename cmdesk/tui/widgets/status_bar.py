@@ -30,6 +30,7 @@ class StatusBar(Static):
         self.view_title = "Open"
         self.view_size = 0
         self.selected = 0
+        self.outbox_problem = ""
 
     def redraw(self) -> None:
         now = int(time.time() * 1000)
@@ -44,6 +45,8 @@ class StatusBar(Static):
                 for name, statuses in _SHOWN
             )
         )
+        if self.outbox_problem:
+            text.append(f"  │ ✗ outbox: {one_line(self.outbox_problem)}", style="bold red")
         text.append("  │ ")
         for name in sorted({*self.states, *self.syncing}):
             if name in self.syncing:

@@ -1,0 +1,25 @@
+"""Turning a library reply into the text for one item, and measuring how much the CM changed it."""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from cmdesk.model import Item
+from cmdesk.replies.library import NETWORK_LABELS, Reply, first_name, render
+
+
+def fill(reply: Reply, item: Item, agent: str) -> str:
+    """The reply's body for this item's network, variables filled in."""
+    values = {
+        "author": item.author.label,
+        "first_name": first_name(item.author.label),
+        "brand": item.brand,
+        "network": NETWORK_LABELS.get(item.network, item.network),
+        "agent": agent,
+    }
+    return render(reply, item.network, values)
+
+
+def personalisation(template: str, sent: str) -> float:
+    """How far the sent text is from the rendered template: 0 = sent unedited, 100 = rewritten."""
+    return round(100.0 - fuzz.ratio(template, sent), 1)
