@@ -176,6 +176,12 @@ class Store:
         drafts.delete_draft(self.db, item_id)
 
     @_guarded
+    def reply_usage(self) -> dict[str, int]:
+        """Replies sent per library reply id, since `cmdesk replies forget-usage`."""
+        since = self.db.execute("SELECT value FROM meta WHERE key = 'usage_since'").fetchone()
+        return events.reply_usage(self.db, int(since[0]) if since else 0)
+
+    @_guarded
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return row[0] if row else None
