@@ -31,7 +31,12 @@ def demo_app(db: Path, fixtures: Path = FIXTURES):  # type: ignore[no-untyped-de
     transport = demo_transport(store, fixtures)
     store.close()
     return make_app(
-        db, demo_config(fixtures), transport=transport, tokens=lambda _a: DEMO_TOKEN, demo=True
+        db,
+        demo_config(fixtures),
+        transport=transport,
+        tokens=lambda _a: DEMO_TOKEN,
+        demo=True,
+        library_dir=FIXTURES / "replies",
     )
 
 
@@ -92,7 +97,7 @@ async def test_keeping_the_store_shows_what_was_done(tmp_path: Path) -> None:
         assert again.screen.query_one("#inbox").current_item.id != first.id
     store = Store(db)
     assert store.item(first.id).status == Status.DONE  # type: ignore[union-attr]
-    assert len(store.view_ids(ALL)) == 363
+    assert len(store.view_ids(ALL)) == 405
     store.close()
 
 

@@ -19,7 +19,7 @@ from cmdesk.tui.app import CmdeskApp
 from cmdesk.tui.widgets.inbox_list import InboxList
 
 #: Worker groups that wait for the user to answer a dialog.
-INTERACTIVE = {"label", "views"}
+INTERACTIVE = {"label", "views", "composer"}
 
 
 def make_app(db: Path, config: Config | None = None, **kwargs: object) -> CmdeskApp:

@@ -207,6 +207,8 @@ class InboxScreen(Screen[None]):
             }
             self.inbox.remove(leaving)
             self.inbox.forget(rowids - leaving)
+            if not leaving and len(targets) == 1:
+                self.inbox.action_cursor(1)  # it stays in this view: still move on
         self.inbox.clear_selection()
         self._refresh_status()
         self._write(verb, [item.id for _, item in targets], rowids, write)
@@ -328,9 +330,12 @@ class InboxScreen(Screen[None]):
         queued = await self.app.push_screen_wait(composer)
         if queued is None or rowid is None:
             return
-        if not self.view.matches(Status.REPLIED, item.network, item.brand):
+        if self.view.matches(Status.REPLIED, item.network, item.brand):
+            self.inbox.forget({rowid})
+            if self.inbox.current_rowid == rowid:
+                self.inbox.action_cursor(1)
+        else:
             self.inbox.remove({rowid})
-        self.inbox.forget({rowid})
         self.refresh_counts()
         self.notify("Reply queued.", timeout=2)
         self.app.drain_outbox()
