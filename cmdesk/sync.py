@@ -31,6 +31,8 @@ T = TypeVar("T")
 #: Runs a blocking store call off the event loop and awaits its result.
 Runner = Callable[..., Awaitable[Any]]
 TokenSource = Callable[[Account], str | None]
+#: Builds the HTTP transport on first use (the demo's replay), off the UI thread.
+TransportFactory = Callable[[Store], httpx.AsyncBaseTransport]
 
 USER_AGENT = "cmdesk/0.1 (+community manager inbox)"
 
@@ -52,14 +54,15 @@ class SyncEngine:
         accounts: Sequence[Account],
         tokens: TokenSource,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport_factory: TransportFactory | None = None,
         run: Runner = in_thread,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         self.store = store
         self.accounts = list(accounts)
         self._tokens = tokens
-        self._transport = transport
+        self._transport_factory = transport_factory
+        self._transport: httpx.AsyncBaseTransport | None = None
         self._run = run
         self._clock = clock
         self._clients: dict[str, httpx.AsyncClient] = {}
@@ -68,6 +71,8 @@ class SyncEngine:
 
     def _connector(self, account: Account) -> Connector:
         client = self._clients.get(account.name)
+        if client is None and self._transport is None and self._transport_factory is not None:
+            self._transport = self._transport_factory(self.store)
         if client is None:
             client = httpx.AsyncClient(
                 transport=self._transport,

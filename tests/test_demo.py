@@ -27,13 +27,10 @@ HOSTILE = [
 
 
 def demo_app(db: Path, fixtures: Path = FIXTURES):  # type: ignore[no-untyped-def]
-    store = Store(db)
-    transport = demo_transport(store, fixtures)
-    store.close()
     return make_app(
         db,
         demo_config(fixtures),
-        transport=transport,
+        transport_factory=lambda store: demo_transport(store, fixtures),
         tokens=lambda _a: DEMO_TOKEN,
         demo=True,
         library_dir=FIXTURES / "replies",

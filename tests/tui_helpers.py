@@ -23,7 +23,7 @@ INTERACTIVE = {"label", "views", "composer"}
 
 
 def make_app(db: Path, config: Config | None = None, **kwargs: object) -> CmdeskApp:
-    kwargs.setdefault("transport", None)
+    kwargs.setdefault("transport_factory", None)
     kwargs.setdefault("tokens", lambda _account: None)
     return CmdeskApp(db, config or Config(agent="cm"), **kwargs)  # type: ignore[arg-type]
 

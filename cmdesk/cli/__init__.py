@@ -18,7 +18,9 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
+from cmdesk.cli.accounts import accounts, doctor
 from cmdesk.cli.replies import replies as replies_group
+from cmdesk.cli.report import export_events, import_, report
 from cmdesk.config import Config, ConfigError, default_db_path, load_config
 from cmdesk.connectors.replay import FixtureError
 from cmdesk.store import Store, StoreError
@@ -72,7 +74,10 @@ def main(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> 
 
     config = load_config(config_path, missing_ok=config_path is None)
     _run_app(
-        db_path or default_db_path(), config, transport=None, token=lambda a: get_token(a.name)
+        db_path or default_db_path(),
+        config,
+        transport_factory=None,
+        token=lambda a: get_token(a.name),
     )
 
 
@@ -87,25 +92,20 @@ def demo(db_path: Path | None) -> None:
     config = demo_config(fixtures)
     with tempfile.TemporaryDirectory(prefix="cmdesk-demo-") as scratch:
         path = db_path or Path(scratch) / "demo.db"
-        store = Store(path)
-        try:
-            transport = demo_transport(store, fixtures)
-        finally:
-            store.close()
         _run_app(
             path,
             config,
-            transport=transport,
+            transport_factory=lambda store: demo_transport(store, fixtures),
             token=lambda _a: DEMO_TOKEN,
             demo=True,
             library_dir=fixtures / "replies",
         )
 
 
-def _run_app(path: Path, config: Config, *, transport: Any, token: Any, **options: Any) -> None:
+def _run_app(path: Path, config: Config, *, token: Any, **options: Any) -> None:
     from cmdesk.tui.app import CmdeskApp
 
-    CmdeskApp(path, config, transport=transport, tokens=token, **options).run()
+    CmdeskApp(path, config, tokens=token, **options).run()
 
 
 @main.command()
@@ -175,3 +175,8 @@ def export_items(fmt: str, db_path: Path | None) -> None:
 
 
 main.add_command(replies_group)
+main.add_command(report)
+main.add_command(import_)
+export.add_command(export_events)
+main.add_command(accounts)
+main.add_command(doctor)

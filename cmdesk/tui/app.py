@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
-import httpx
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -18,8 +17,8 @@ from cmdesk.model import Account, SyncState
 from cmdesk.replies.library import load_library
 from cmdesk.replies.suggest import SuggestionIndex
 from cmdesk.store import StoreError
-from cmdesk.sync import SyncEngine
-from cmdesk.tui.backend import Backend
+from cmdesk.sync import SyncEngine, TransportFactory
+from cmdesk.tui.backend import Backend, LoopThread
 from cmdesk.tui.screens.inbox import InboxScreen
 from cmdesk.tui.themes import load_themes, theme_dirs
 
@@ -36,7 +35,7 @@ class CmdeskApp(App[None]):
         db_path: Path,
         config: Config,
         *,
-        transport: httpx.AsyncBaseTransport | None,
+        transport_factory: TransportFactory | None,
         tokens: Callable[[Account], str | None],
         demo: bool = False,
         sync_on_start: bool = True,
@@ -56,9 +55,10 @@ class CmdeskApp(App[None]):
             self.backend.writer,
             config.accounts,
             tokens,
-            transport=transport,
+            transport_factory=transport_factory,
             run=self.backend.write,
         )
+        self.sync_loop = LoopThread("cmdesk-sync")
         self.sync_on_start = sync_on_start
         self.sub_title = ("demo · " if demo else "") + str(db_path)
 
@@ -130,7 +130,7 @@ class CmdeskApp(App[None]):
     @work(group="outbox", exclusive=False)
     async def drain_outbox(self) -> None:
         """Send what the outbox holds; failures show in the status bar and stay queued."""
-        problems = await self.engine.drain_outbox()
+        problems = await self.sync_loop.run(self.engine.drain_outbox())
         try:
             self.reply_usage = await self.backend.read(self.backend.reader.reply_usage)
         except StoreError as exc:
@@ -150,7 +150,7 @@ class CmdeskApp(App[None]):
             return
         screen.status.syncing = {account.name for account in self.config.accounts}
         screen.status.redraw()
-        states = await self.engine.run_once()
+        states = await self.sync_loop.run(self.engine.run_once())
         self.show_sync(states)
         self.drain_outbox()
 
@@ -181,5 +181,6 @@ class CmdeskApp(App[None]):
         self.notify(message, severity="error", timeout=8)
 
     async def on_unmount(self) -> None:
-        await self.engine.aclose()
+        await self.sync_loop.run(self.engine.aclose())
+        self.sync_loop.stop()
         self.backend.close()
