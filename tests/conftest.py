@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
+import keyring.backends.fail
+import keyring.core
 import pytest
 
 from cmdesk.model import Author, Item, Kind, Status
@@ -21,6 +25,19 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     for name in ("CMDESK_CONFIG", "CMDESK_DB", "CMDESK_FIXTURES"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[tuple[str, str], str]]:
+    """An in-memory keyring, chosen the way a user chooses one (`PYTHON_KEYRING_BACKEND`)."""
+    from .keyring_memory import MemoryKeyring
+
+    MemoryKeyring.store.clear()
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyring_memory.MemoryKeyring")
+    keyring.core.init_backend()
+    yield MemoryKeyring.store
+    MemoryKeyring.store.clear()
+    keyring.core.set_keyring(keyring.backends.fail.Keyring())
 
 
 def make_item(n: int, **changes: object) -> Item:

@@ -18,13 +18,15 @@ from cmdesk.store import Store
 from .conftest import FIXTURES, make_item
 from .replay_server import ReplayServer
 
-NETWORK_DIRS = [FIXTURES / "mastodon", FIXTURES / "bluesky", FIXTURES / "discourse"]
+NETWORK_DIRS = [FIXTURES / network for network in ("mastodon", "bluesky", "discourse", "reddit")]
+HOSTS = ("piaille.fr", "mastodon.social", "bsky.social", "forum.pixelpost.example")
+HOSTS += ("oauth.reddit.com", "www.reddit.com")
 
 
 def config_for(server: ReplayServer, tmp_path: Path, broken: bool = False) -> Path:
     """The demo's accounts, pointed at the local server (the forum at a dead path if broken)."""
     text = (FIXTURES / "demo.toml").read_text(encoding="utf-8")
-    for host in ("piaille.fr", "mastodon.social", "bsky.social", "forum.pixelpost.example"):
+    for host in HOSTS:
         text = text.replace(f"https://{host}", server.base_url(host))
     if broken:
         text = text.replace(server.base_url("forum.pixelpost.example"), server.base_url("nowhere"))
@@ -41,7 +43,13 @@ def server():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BRIOCHE_MASTO", "PIXELPOST_MASTO", "NORDLYS_BSKY", "PIXELPOST_FORUM"):
+    for name in (
+        "BRIOCHE_MASTO",
+        "PIXELPOST_MASTO",
+        "NORDLYS_BSKY",
+        "PIXELPOST_FORUM",
+        "BRIOCHE_REDDIT",
+    ):
         monkeypatch.setenv(f"CMDESK_TOKEN_{name}", "secret-token")
 
 
@@ -53,7 +61,7 @@ def test_sync_once_fetches_every_account_then_nothing_new(
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert all(": ok, " in line for line in lines)
     assert sum(int(line.split(", ")[1].split()[0]) for line in lines) >= 300
     second = CliRunner().invoke(main, args)

@@ -5,19 +5,32 @@ Follows the atproto lexicons: `com.atproto.server.createSession`,
 (`app.bsky.feed.defs#threadViewPost`, `#notFoundPost`, `#blockedPost`) and the
 `app.bsky.feed.post` record. Records are user-written data the lexicon types as
 `unknown`, so their fields are read leniently; the envelope around them is not.
+
+Writes: `com.atproto.repo.createRecord` (posts with `reply` strong refs and facets,
+`app.bsky.graph.block`), `com.atproto.repo.getRecord` / `deleteRecord`,
+`com.atproto.identity.resolveHandle`, `app.bsky.graph.muteActor` and
+`com.atproto.moderation.createReport`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from collections.abc import Mapping
+from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any, ClassVar
+
+import httpx
 
 from cmdesk.connectors.base import (
     AuthError,
+    Capability,
     Connector,
     ConnectorError,
     FetchResult,
+    NotFound,
     Option,
     RateLimited,
     ResponseShapeError,
@@ -30,6 +43,18 @@ STREAM = "notifications"
 #: Notification reasons a CM answers; likes, reposts and follows are not questions.
 KINDS = {"mention": Kind.MENTION, "reply": Kind.REPLY, "quote": Kind.MENTION}
 _LINK = "app.bsky.richtext.facet#link"
+_POST = "app.bsky.feed.post"
+_BLOCK = "app.bsky.graph.block"
+#: Bluesky's moderation service: reports go to it through the PDS (`atproto-proxy`).
+MODERATION_SERVICE = "did:plc:ar7c4by46qjdydhdevvrndac#atproto_labeler"
+_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
+# Rich-text detection, as the Bluesky docs ("Links, mentions, and rich text") describe it.
+_MENTION = re.compile(
+    r"(?:^|[^\w@])(@((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+"
+    r"[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?))"
+)
+_URL = re.compile(r"(?:^|\W)(https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'])")
+_TAG = re.compile(r"(?:^|\s)(#([^\d\s#][^\s#]{0,63}))")
 
 
 class BlueskyConnector(Connector):
@@ -38,6 +63,17 @@ class BlueskyConnector(Connector):
     network = "bluesky"
     default_base_url = "https://bsky.social"
     options = (Option("handle", "Your handle, e.g. `nordlys.bsky.social`", required=True),)
+    #: No DM (chats live on a separate service, chat.bsky) and no HIDE yet (threadgates).
+    capabilities = frozenset(
+        {
+            Capability.REPLY,
+            Capability.DELETE,
+            Capability.MUTE,
+            Capability.BLOCK,
+            Capability.REPORT,
+            Capability.SPAM,
+        }
+    )
     page_size: ClassVar[int] = 50
     #: Pages read on a first sync (no cursor), and to catch up to a saved one.
     max_pages: ClassVar[int] = 5
@@ -45,9 +81,17 @@ class BlueskyConnector(Connector):
     #: Reuse a session this long; access tokens live about two hours and logins are rate limited.
     session_ttl: ClassVar[float] = 3600.0
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._session: tuple[str, str, float] | None = None  # (access jwt, did, since)
+    @property
+    def _session(self) -> tuple[str, str, float] | None:
+        """(access jwt, did, since), kept on the account's client across sync passes."""
+        return self._remember("bluesky.session")
+
+    @_session.setter
+    def _session(self, value: tuple[str, str, float] | None) -> None:
+        if value is None:
+            self._forget("bluesky.session")
+        else:
+            self._remember("bluesky.session", value)
 
     async def fetch(self, cursors: Mapping[str, str]) -> FetchResult:
         try:
@@ -73,15 +117,21 @@ class BlueskyConnector(Connector):
         handle = self.account.options.get("handle")
         if not self.token or not handle:
             raise AuthError(f"{self.account.name}: a Bluesky handle and app password are needed")
+        body = await self._create_session(handle)
+        with shape_guard("Bluesky session"):
+            jwt, did = _str(body, "accessJwt"), _str(body, "did")
+        self.http.add_secret(jwt)
+        self._session = (jwt, did, time.monotonic())
+        return jwt, did
+
+    async def _create_session(self, handle: str) -> Any:
         body, _ = await self.http.request_json(
             "POST",
             f"{self.base_url}/xrpc/com.atproto.server.createSession",
             json_body={"identifier": handle, "password": self.token},
+            idempotent=True,  # a login twice is still one login
         )
-        with shape_guard("Bluesky session"):
-            jwt, did = _str(body, "accessJwt"), _str(body, "did")
-        self._session = (jwt, did, time.monotonic())
-        return jwt, did
+        return body
 
     async def _notifications(
         self, jwt: str, since: int | None
@@ -163,6 +213,241 @@ class BlueskyConnector(Connector):
             url=f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}",
             context_only=not actionable or author_did == did,
         )
+
+    # -- write path -------------------------------------------------------------------------
+
+    async def check(self) -> str:
+        handle = self.account.options.get("handle")
+        if not self.token or not handle:
+            raise AuthError(f"{self.account.name}: a Bluesky handle and app password are needed")
+        self._session = None
+        body = await self._create_session(str(handle))
+        with shape_guard("Bluesky session"):
+            did, shown = _str(body, "did"), _str(body, "handle")
+            self.http.add_secret(_str(body, "accessJwt"))
+        return (
+            f"@{shown} ({did}) on {httpx.URL(self.base_url).host}; "
+            "may reply, delete own posts, mute, block and report"
+        )
+
+    async def reply(self, item: Item, text: str, key: str) -> str:
+        """Post a reply under a record key derived from `key`: a retry finds it and stops.
+
+        The parent's and the root's strong refs (uri + cid) come from a
+        `getPostThread` call; mentions and links become facets (UTF-8 byte offsets).
+        """
+        try:
+            return await self._reply(item, text, key)
+        except AuthError:
+            self._session = None
+            raise
+
+    async def _reply(self, item: Item, text: str, key: str) -> str:
+        jwt, did = await self._login()
+        rkey = record_key(key, item.created_at)
+        existing = await self._existing(jwt, did, _POST, rkey)
+        if existing:
+            return existing
+        post = await self._post_view(item, jwt)
+        with shape_guard("Bluesky thread"):
+            parent = {"uri": _str(post, "uri"), "cid": _str(post, "cid")}
+            record = post["record"] if isinstance(post.get("record"), dict) else {}
+        reply = record.get("reply")
+        root = _strong_ref(reply.get("root") if isinstance(reply, dict) else None) or parent
+        new: dict[str, Any] = {
+            "$type": _POST,
+            "text": text,
+            "createdAt": _now_iso(),
+            "reply": {"root": root, "parent": parent},
+        }
+        facets = await self._facets(text, jwt)
+        if facets:
+            new["facets"] = facets
+        return await self._create(jwt, did, _POST, rkey, new)
+
+    async def moderate(self, item: Item, action: Capability) -> None:
+        try:
+            await self._moderate(item, action)
+        except AuthError:
+            self._session = None
+            raise
+
+    async def _moderate(self, item: Item, action: Capability) -> None:
+        jwt, did = await self._login()
+        if action is Capability.DELETE:
+            if item.author.id != did:
+                raise ConnectorError("Bluesky only lets you delete your own posts")
+            body = {"repo": did, "collection": _POST, "rkey": item.remote_id.rsplit("/", 1)[-1]}
+            await self._xrpc_post("com.atproto.repo.deleteRecord", body, jwt)
+            return
+        if item.author.id == did:
+            raise ConnectorError(f"cannot {action} your own account")
+        if action is Capability.MUTE:
+            await self._xrpc_post("app.bsky.graph.muteActor", {"actor": item.author.id}, jwt)
+        elif action is Capability.BLOCK:
+            rkey = record_key(f"block:{item.author.id}", item.created_at)
+            if not await self._existing(jwt, did, _BLOCK, rkey):
+                block = {"$type": _BLOCK, "subject": item.author.id, "createdAt": _now_iso()}
+                await self._create(jwt, did, _BLOCK, rkey, block)
+        elif action in (Capability.REPORT, Capability.SPAM):
+            post = await self._post_view(item, jwt)
+            with shape_guard("Bluesky thread"):
+                subject = {
+                    "$type": "com.atproto.repo.strongRef",
+                    "uri": _str(post, "uri"),
+                    "cid": _str(post, "cid"),
+                }
+            reason = "reasonSpam" if action is Capability.SPAM else "reasonOther"
+            report = {
+                "reasonType": f"com.atproto.moderation.defs#{reason}",
+                "reason": f"Reported from cmdesk by {self.account.brand}",
+                "subject": subject,
+            }
+            headers = {**_bearer(jwt), "atproto-proxy": MODERATION_SERVICE}
+            await self.http.request_json(
+                "POST",
+                f"{self.base_url}/xrpc/com.atproto.moderation.createReport",
+                json_body=report,
+                headers=headers,
+            )
+        else:
+            raise self._unsupported(action)
+
+    async def _xrpc_post(self, method: str, body: dict[str, Any], jwt: str) -> Any:
+        """An XRPC procedure that is safe to repeat (mute, delete)."""
+        answer, _ = await self.http.request_json(
+            "POST",
+            f"{self.base_url}/xrpc/{method}",
+            json_body=body,
+            headers=_bearer(jwt),
+            idempotent=True,
+        )
+        return answer
+
+    async def _post_view(self, item: Item, jwt: str) -> dict[str, Any]:
+        """The post `item` stands for (its cid and record), or `NotFound` if deleted."""
+        gone = NotFound(f"the post by @{item.author.handle} was deleted: nothing to reply to")
+        try:
+            body = await self.http.get_json(
+                f"{self.base_url}/xrpc/app.bsky.feed.getPostThread",
+                params={"uri": item.remote_id, "depth": 0, "parentHeight": 20},
+                headers=_bearer(jwt),
+            )
+        except NotFound as exc:
+            raise gone from exc
+        with shape_guard("Bluesky thread"):
+            thread = body["thread"]
+            if thread.get("notFound"):
+                raise gone
+            if thread.get("blocked"):
+                raise ConnectorError(
+                    f"@{item.author.handle} blocks this account, or you block them"
+                )
+            post = thread["post"]
+            _str(post, "cid")
+        return post
+
+    async def _existing(self, jwt: str, did: str, collection: str, rkey: str) -> str | None:
+        """The uri of our record at `rkey`, if a previous attempt already wrote it."""
+        try:
+            body = await self.http.get_json(
+                f"{self.base_url}/xrpc/com.atproto.repo.getRecord",
+                params={"repo": did, "collection": collection, "rkey": rkey},
+                headers=_bearer(jwt),
+            )
+        except NotFound:
+            return None
+        with shape_guard("Bluesky record"):
+            return _str(body, "uri")
+
+    async def _create(
+        self, jwt: str, did: str, collection: str, rkey: str, record: dict[str, Any]
+    ) -> str:
+        """createRecord at a fixed `rkey`; "already exists" (a retry) counts as success."""
+        body = {"repo": did, "collection": collection, "rkey": rkey, "record": record}
+        try:
+            answer, _ = await self.http.request_json(
+                "POST",
+                f"{self.base_url}/xrpc/com.atproto.repo.createRecord",
+                json_body=body,
+                headers=_bearer(jwt),
+                idempotent=True,  # the fixed rkey makes a second write fail, not duplicate
+            )
+        except (AuthError, RateLimited):
+            raise
+        except ConnectorError:
+            # A PDS answers a taken rkey with an error (a 500 on some versions): if the
+            # record is there, an earlier attempt wrote it.
+            existing = await self._existing(jwt, did, collection, rkey)
+            if existing:
+                return existing
+            raise
+        with shape_guard("Bluesky createRecord answer"):
+            return _str(answer, "uri")
+
+    async def _facets(self, text: str, jwt: str) -> list[dict[str, Any]]:
+        """Mention, link and tag facets for `text`, indexed in UTF-8 bytes."""
+        facets: list[dict[str, Any]] = []
+        for match in _MENTION.finditer(text):
+            did = await self._resolve(match.group(2), jwt)
+            if did is not None:
+                feature = {"$type": "app.bsky.richtext.facet#mention", "did": did}
+                facets.append(_facet(text, match.start(1), match.end(1), feature))
+        for match in _URL.finditer(text):
+            feature = {"$type": _LINK, "uri": match.group(1)}
+            facets.append(_facet(text, match.start(1), match.end(1), feature))
+        for match in _TAG.finditer(text):
+            feature = {"$type": "app.bsky.richtext.facet#tag", "tag": match.group(2)}
+            facets.append(_facet(text, match.start(1), match.end(1), feature))
+        return sorted(facets, key=lambda facet: facet["index"]["byteStart"])
+
+    async def _resolve(self, handle: str, jwt: str) -> str | None:
+        """A handle's DID; an unknown handle stays plain text rather than failing the reply."""
+        with suppress(NotFound, ResponseShapeError):
+            body = await self.http.get_json(
+                f"{self.base_url}/xrpc/com.atproto.identity.resolveHandle",
+                params={"handle": handle.lower()},
+                headers=_bearer(jwt),
+            )
+            did = body.get("did") if isinstance(body, dict) else None
+            if isinstance(did, str) and did.startswith("did:"):
+                return did
+        return None
+
+
+def record_key(seed: str, created_ms: int) -> str:
+    """A TID-shaped record key, the same for the same seed: a retry writes the same record.
+
+    TIDs are 64 bits in base32-sortable: microseconds since the epoch (53 bits) and a
+    clock id (10 bits). The time is the parent's creation time plus up to a second,
+    and the rest comes from a hash of the seed, so distinct replies never collide.
+    """
+    digest = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    micros = max(created_ms, 0) * 1000 + digest % 1_000_000
+    value = (micros << 10) | ((digest >> 20) & 0x3FF)
+    value &= (1 << 63) - 1
+    return "".join(_SORTABLE[(value >> (5 * i)) & 31] for i in reversed(range(13)))
+
+
+def _facet(text: str, start: int, end: int, feature: dict[str, Any]) -> dict[str, Any]:
+    byte_start = len(text[:start].encode())
+    return {
+        "index": {"byteStart": byte_start, "byteEnd": byte_start + len(text[start:end].encode())},
+        "features": [feature],
+    }
+
+
+def _strong_ref(value: Any) -> dict[str, str] | None:
+    if isinstance(value, dict):
+        uri, cid = value.get("uri"), value.get("cid")
+        if isinstance(uri, str) and isinstance(cid, str):
+            return {"uri": uri, "cid": cid}
+    return None
+
+
+def _now_iso() -> str:
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 def _expand_links(text: str, facets: Any) -> str:

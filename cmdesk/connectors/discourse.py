@@ -4,18 +4,27 @@ Follows the Discourse API reference (docs.discourse.org): "List latest posts
 across topics" (`GET /posts.json` → `latest_posts`, newest id first; `before`
 returns posts whose id is at most that value) and "Get a single topic"
 (`GET /t/{id}.json` → `post_stream.posts`, the topic's first chunk of posts).
+Writes: "Create a topic, post, or private message" (`POST /posts.json` with `topic_id`
+and `reply_to_post_number`), `DELETE /posts/{id}`, `PUT /posts/{id}/recover`,
+`POST /post_actions` (flags), and `GET /session/current.json` to check the key.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any, ClassVar
+
+import httpx
 
 from cmdesk.connectors.base import (
     AuthError,
+    Capability,
     Connector,
     ConnectorError,
     FetchResult,
+    NotFound,
     Option,
     RateLimited,
     ResponseShapeError,
@@ -27,6 +36,9 @@ from cmdesk.model import Author, Item, Kind
 
 STREAM = "posts"
 _REGULAR = 1  # post_type: moderator actions, small actions and whispers are not questions
+#: `post_action_type_id`s of flags (PostActionType): inappropriate, spam.
+_FLAG_INAPPROPRIATE, _FLAG_SPAM = 4, 8
+_POST_URL = re.compile(r"/t/[^/]+/(\d+)/(\d+)$")
 
 
 class DiscourseConnector(Connector):
@@ -34,6 +46,18 @@ class DiscourseConnector(Connector):
 
     network = "discourse"
     options = (Option("username", "The API user, sent as `Api-Username`", required=True),)
+    #: HIDE, DELETE, RESTORE and SPAM need a moderator API user. No DM (personal messages
+    #: are not read) and no BLOCK or MUTE (silencing a user is an admin action).
+    capabilities = frozenset(
+        {
+            Capability.REPLY,
+            Capability.HIDE,
+            Capability.DELETE,
+            Capability.RESTORE,
+            Capability.SPAM,
+            Capability.REPORT,
+        }
+    )
     #: Pages read on a first sync (no cursor), and to catch up to a saved one.
     max_pages: ClassVar[int] = 5
     catch_up_pages: ClassVar[int] = 50
@@ -155,6 +179,93 @@ class DiscourseConnector(Connector):
             url=f"{self.base_url}/t/{post.get('topic_slug') or slug}/{post['topic_id']}/{number}",
             context_only=not actionable or username.lower() == self._username.lower(),
         )
+
+    # -- write path -------------------------------------------------------------------------
+
+    async def check(self) -> str:
+        body = await self.http.get_json(
+            f"{self.base_url}/session/current.json", headers=self._headers
+        )
+        with shape_guard("Discourse current user"):
+            user = body["current_user"]
+            username = _str(user, "username")
+            staff = "admin" if user.get("admin") else "moderator" if user.get("moderator") else ""
+            level = user.get("trust_level")
+        if username.lower() != self._username.lower():
+            raise AuthError(f"the API key acts as @{username}, not @{self._username}")
+        host = httpx.URL(self.base_url).host
+        if staff:
+            return f"@{username} on {host} ({staff}); may reply, hide, delete, recover and flag"
+        return f"@{username} on {host} (trust level {level}); may reply and flag, not moderate"
+
+    async def reply(self, item: Item, text: str, key: str) -> str:
+        """Reply in the item's topic, under the item.
+
+        Discourse has no idempotency key: before posting, the latest posts are
+        searched for the same text by us, in that topic, under that post (a retry
+        after a lost answer finds it there and returns its id).
+        """
+        topic_id, number = await self._locate(item)
+        existing = await self._already_posted(topic_id, number, text)
+        if existing is not None:
+            return existing
+        try:
+            body, _ = await self.http.request_json(
+                "POST",
+                f"{self.base_url}/posts.json",
+                json_body={"topic_id": topic_id, "raw": text, "reply_to_post_number": number},
+                headers=self._headers,
+            )
+        except NotFound as exc:
+            raise NotFound(f"topic {topic_id} was deleted: nothing to reply to") from exc
+        with shape_guard("Discourse post"):
+            return str(_post(body)["id"])
+
+    async def moderate(self, item: Item, action: Capability) -> None:
+        url = f"{self.base_url}/posts/{item.remote_id}"
+        if action in (Capability.HIDE, Capability.DELETE):
+            with suppress(NotFound):  # already gone: the goal is reached
+                await self.http.request_json("DELETE", url, headers=self._headers)
+        elif action is Capability.RESTORE:
+            await self.http.request_json("PUT", f"{url}/recover", headers=self._headers)
+        elif action in (Capability.SPAM, Capability.REPORT):
+            flag = _FLAG_SPAM if action is Capability.SPAM else _FLAG_INAPPROPRIATE
+            body = {"id": int(item.remote_id), "post_action_type_id": flag, "flag_topic": False}
+            await self.http.request_json(
+                "POST", f"{self.base_url}/post_actions", json_body=body, headers=self._headers
+            )
+        else:
+            raise self._unsupported(action)
+
+    async def _locate(self, item: Item) -> tuple[int, int]:
+        """(topic id, post number) of `item`: from its URL, else from `GET /posts/{id}.json`."""
+        match = _POST_URL.search(item.url or "")
+        if match:
+            return int(match.group(1)), int(match.group(2))
+        try:
+            body = await self.http.get_json(
+                f"{self.base_url}/posts/{item.remote_id}.json", headers=self._headers
+            )
+        except NotFound as exc:
+            raise NotFound(f"post {item.remote_id} was deleted: nothing to reply to") from exc
+        with shape_guard("Discourse post"):
+            post = _post(body)
+            return post["topic_id"], post["post_number"]
+
+    async def _already_posted(self, topic_id: int, number: int, text: str) -> str | None:
+        """The id of our post with exactly `text` under post `number`, among the latest."""
+        body = await self.http.get_json(f"{self.base_url}/posts.json", headers=self._headers)
+        with shape_guard("Discourse latest posts"):
+            for post in _list(body["latest_posts"]):
+                _post(post)
+                answered = post.get("reply_to_post_number")
+                under = answered == number or (answered is None and number == 1)
+                ours = str(post.get("username", "")).lower() == self._username.lower()
+                same = str(post.get("raw", "")).strip() == text.strip()
+                alive = not post.get("deleted_at")
+                if ours and same and under and alive and post["topic_id"] == topic_id:
+                    return str(post["id"])
+        return None
 
 
 def _parent_number(post: dict[str, Any]) -> int | None:

@@ -2,21 +2,27 @@
 
 Follows docs.joinmastodon.org: `GET /api/v1/accounts/verify_credentials`,
 `GET /api/v1/notifications` (paged by its `Link` header), `GET /api/v1/statuses/:id/context`,
-and the Notification, Status and Account entities.
+and the Notification, Status and Account entities. Writes: `POST /api/v1/statuses` (with an
+`Idempotency-Key`, which Mastodon honours for an hour), `DELETE /api/v1/statuses/:id`,
+`POST /api/v1/accounts/:id/block|mute` and `POST /api/v1/reports`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any, ClassVar
 
 import httpx
 
 from cmdesk.connectors.base import (
     AuthError,
+    Capability,
     Connector,
     ConnectorError,
     FetchResult,
+    NotFound,
     Option,
     RateLimited,
     ResponseShapeError,
@@ -34,15 +40,32 @@ class MastodonConnector(Connector):
 
     network = "mastodon"
     options = (Option("handle", "Your username on the instance, e.g. `briocheco`", required=True),)
+    #: No HIDE: Mastodon lets an author delete their own posts, not hide others' replies.
+    capabilities = frozenset(
+        {
+            Capability.REPLY,
+            Capability.DM,
+            Capability.DELETE,
+            Capability.BLOCK,
+            Capability.MUTE,
+            Capability.REPORT,
+            Capability.SPAM,
+        }
+    )
     page_size: ClassVar[int] = 40
     #: Pages read on a first sync (no cursor): recent history, not the account's whole life.
     max_pages: ClassVar[int] = 5
     #: Pages read to catch up to a saved cursor, a bound against a server that never ends.
     catch_up_pages: ClassVar[int] = 50
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._own_id: str | None = None
+    @property
+    def _own_id(self) -> str | None:
+        """Our account id, kept on the account's client across sync passes."""
+        return self._remember("mastodon.own_id")
+
+    @_own_id.setter
+    def _own_id(self, value: str) -> None:
+        self._remember("mastodon.own_id", value)
 
     async def fetch(self, cursors: Mapping[str, str]) -> FetchResult:
         own_id = await self._own_account()
@@ -167,6 +190,96 @@ class MastodonConnector(Connector):
             url=status.get("url") or _str(status, "uri"),
             context_only=not actionable or author_id == own_id,
         )
+
+    # -- write path -------------------------------------------------------------------------
+
+    async def check(self) -> str:
+        body = await self.http.get_json(
+            f"{self.base_url}/api/v1/accounts/verify_credentials", headers=self._headers
+        )
+        with shape_guard("Mastodon account"):
+            acct, followers = _str(body, "acct"), body.get("followers_count")
+            role = (body.get("role") or {}).get("name") or ""
+        handle = str(self.account.options.get("handle", "")).lstrip("@").split("@")[0]
+        if handle and handle.lower() != acct.split("@")[0].lower():
+            raise AuthError(f"the token is for @{acct}, not @{handle}")
+        extra = f", role {role}" if role else ""
+        return (
+            f"@{acct} on {httpx.URL(self.base_url).host}, {followers} followers{extra}; "
+            "may reply, delete own posts, block, mute and report"
+        )
+
+    async def reply(self, item: Item, text: str, key: str) -> str:
+        """Reply in the parent's visibility (a DM stays direct), mentioning its author.
+
+        The `Idempotency-Key` header makes a retry with the same key return the
+        status already posted instead of a second one.
+        """
+        own_id = await self._own_account()
+        parent = await self._status(item)
+        with shape_guard("Mastodon status"):
+            visibility = _str(parent, "visibility")
+            author_id, acct = _str(parent["account"], "id"), _str(parent["account"], "acct")
+        if author_id != own_id and not _mentions(text, acct):
+            text = f"@{acct} {text}"
+        body, _ = await self.http.request_json(
+            "POST",
+            f"{self.base_url}/api/v1/statuses",
+            json_body={"status": text, "in_reply_to_id": item.remote_id, "visibility": visibility},
+            headers={**self._headers, "Idempotency-Key": key},
+        )
+        with shape_guard("Mastodon status"):
+            return _str(body, "id")
+
+    async def moderate(self, item: Item, action: Capability) -> None:
+        own_id = await self._own_account()
+        headers = self._headers
+        if action is Capability.DELETE:
+            if item.author.id != own_id:
+                raise ConnectorError("Mastodon only lets you delete your own posts")
+            url = f"{self.base_url}/api/v1/statuses/{item.remote_id}"
+            with suppress(NotFound):  # already deleted: the goal is reached
+                await self.http.request_json("DELETE", url, headers=headers)
+            return
+        if item.author.id == own_id:
+            raise ConnectorError(f"cannot {action} your own account")
+        if action in (Capability.BLOCK, Capability.MUTE):
+            url = f"{self.base_url}/api/v1/accounts/{item.author.id}/{action.value}"
+            await self.http.request_json("POST", url, headers=headers)
+        elif action in (Capability.REPORT, Capability.SPAM):
+            remote = "@" in item.author.handle  # let the author's own instance see it too
+            report = {
+                "account_id": item.author.id,
+                "status_ids": [item.remote_id],
+                "category": "spam" if action is Capability.SPAM else "other",
+                "comment": f"Reported from cmdesk by {self.account.brand}",
+                "forward": remote,
+            }
+            url = f"{self.base_url}/api/v1/reports"
+            await self.http.request_json("POST", url, json_body=report, headers=headers)
+        else:
+            raise self._unsupported(action)
+
+    async def _status(self, item: Item) -> dict[str, Any]:
+        """The status `item` stands for, as the instance sees it now."""
+        try:
+            body = await self.http.get_json(
+                f"{self.base_url}/api/v1/statuses/{item.remote_id}", headers=self._headers
+            )
+        except NotFound as exc:
+            raise NotFound(
+                f"the post by @{item.author.handle} was deleted (or is no longer visible to "
+                "this account): nothing to reply to"
+            ) from exc
+        if not isinstance(body, dict):
+            raise ResponseShapeError(f"unexpected Mastodon status shape ({type(body).__name__})")
+        return body
+
+
+def _mentions(text: str, acct: str) -> bool:
+    """Does `text` already mention `acct` exactly (`@user` local, `@user@instance` remote)?"""
+    pattern = rf"(?<![\w@])@{re.escape(acct)}(?![\w@-]|\.[\w-])"
+    return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 def _kind(status: dict[str, Any], own_id: str, actionable: bool) -> Kind:

@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 
 _ISO = re.compile(r'"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:\d{2})"')
+#: Epoch-second timestamps (Reddit's `created_utc`, `created`), shifted like ISO ones.
+_EPOCH = re.compile(r'("created(?:_utc)?": )(\d{9,11}(?:\.\d+)?)')
 
 
 class FixtureError(Exception):
@@ -109,6 +111,7 @@ def _body_text(body: object) -> str:
 
 def _newest_ms(body: str) -> int | None:
     stamps = [_to_ms(match) for match in _ISO.finditer(body)]
+    stamps += [int(float(match.group(2)) * 1000) for match in _EPOCH.finditer(body)]
     return max(stamps) if stamps else None
 
 
@@ -125,4 +128,7 @@ def _shift(body: str, shift_ms: int) -> str:
         when = datetime.fromtimestamp((_to_ms(match) + shift_ms) / 1000, tz=UTC)
         return '"' + when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z" + '"'
 
-    return _ISO.sub(moved, body)
+    def moved_epoch(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{(int(float(match.group(2)) * 1000) + shift_ms) // 1000}.0"
+
+    return _EPOCH.sub(moved_epoch, _ISO.sub(moved, body))
