@@ -112,12 +112,45 @@ def ingest(
             db["items"].upsert_all(seen, pk="id")
         became = [i.id for i in unique if known.get(i.id) == 1 and not i.context_only]
         new_ids = [row["id"] for row in fresh if not row["context_only"]] + became
-        append_events(db, ((item_id, EventKind.RECEIVED, {}) for item_id in new_ids), now, "sync")
+        received = set(new_ids)
+        follow_ups = _follow_ups(db, [i for i in unique if i.id in received])
+        append_events(
+            db,
+            (
+                (i, EventKind.RECEIVED, {"reopens": follow_ups[i]} if i in follow_ups else {})
+                for i in new_ids
+            ),
+            now,
+            "sync",
+        )
         for stream, value in cursors.items():
             db["cursors"].upsert(
                 {"account": account, "stream": stream, "value": value}, pk=("account", "stream")
             )
     return new_ids
+
+
+def _follow_ups(db: sqlite_utils.Database, new: Sequence[Item]) -> dict[str, str]:
+    """New items that carry on a conversation we had answered or closed: id -> earlier item.
+
+    The conversation is the thread on one account. A new message follows up when the
+    latest earlier actionable message of its thread is replied or done. It is its own
+    response opportunity anyway (its clock starts now); the mark lets the report count
+    conversations that came back. The earlier item is left as it is: reopening it too
+    would queue the same question twice and count the customer's wait twice.
+    """
+    found: dict[str, str] = {}
+    for item in new:
+        if not item.thread_id:
+            continue
+        row = db.execute(
+            "SELECT id, status FROM items WHERE account = ? AND thread_id = ? AND id != ? "
+            "AND context_only = 0 AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 1",
+            [item.account, item.thread_id, item.id, item.created_at],
+        ).fetchone()
+        if row is not None and row[1] in ("replied", "done"):
+            found[item.id] = row[0]
+    return found
 
 
 def _known(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, int]:

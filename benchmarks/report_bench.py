@@ -1,0 +1,212 @@
+"""How fast `cmdesk report` folds a million events, against one SQL query doing less.
+
+Builds a store of 1,000,000 events (raw `executemany` into the real schema, one
+transaction), then times, median of 3 runs each:
+
+- `cmdesk report`'s compute path (`cmdesk.metrics.report_from_store`): every rule
+  of docs/metrics.md (undo, reopen, exclusions, SLA, personalisation), by network;
+- the baseline: one SQL query giving only the median first-response time per
+  network (window functions; no undo, no reopen, no exclusions).
+
+    .venv/bin/python benchmarks/report_bench.py [--events N] [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cmdesk.config import BrandConfig, BusinessHours, Config, parse_clock
+from cmdesk.metrics import report_from_store
+from cmdesk.model import Account
+from cmdesk.store import Store
+from cmdesk.store.db import connect
+
+ACCOUNTS = (
+    ("brioche-masto", "mastodon", "Brioche & Co", "briocheco"),
+    ("pixelpost-masto", "mastodon", "PixelPost", "pixelpost"),
+    ("nordlys-bsky", "bluesky", "Nordlys", "nordlys.bsky.social"),
+    ("pixelpost-forum", "discourse", "PixelPost", "pixelpost_team"),
+)
+AGENTS = ("camille", "samir", "ines", "theo")
+START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+DAYS = 90
+MINUTE = 60_000
+
+ITEM_SQL = (
+    "INSERT INTO items (id, account, network, brand, kind, remote_id, thread_id, parent_id, "
+    "author_id, author_handle, author_name, text, created_at, received_at, status, labels, "
+    "context_only) VALUES (?, ?, ?, ?, 'mention', ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, '[]', ?)"
+)
+EVENT_SQL = "INSERT INTO events (item_id, kind, at, actor, payload) VALUES (?, ?, ?, ?, ?)"
+
+
+def bench_config() -> Config:
+    """The benchmark's brands: SLAs everywhere, business hours for one brand."""
+    accounts = tuple(
+        Account(name, network, brand, "https://example.invalid", {"handle": handle})
+        for name, network, brand, handle in ACCOUNTS
+    )
+    weekdays = frozenset(range(5))
+    brands = {
+        "Brioche & Co": BrandConfig(
+            name="Brioche & Co",
+            sla_minutes=60,
+            timezone="Europe/Paris",
+            business_hours=BusinessHours(weekdays, parse_clock("09:00"), parse_clock("18:00")),
+        ),
+        "PixelPost": BrandConfig(name="PixelPost", sla_minutes=240, sla=(("discourse", 1440),)),
+        "Nordlys": BrandConfig(name="Nordlys", sla_minutes=120),
+    }
+    return Config(accounts=accounts, brands=brands, bots=frozenset({"spambot"}))
+
+
+def _item_events(rng: random.Random, item_id: str, received: int, batch: list[int]) -> list[tuple]:
+    """A plausible life for one item: received, opened, answered or closed, sometimes undone."""
+    agent = rng.choice(AGENTS)
+    events: list[tuple] = [(item_id, "received", received, "sync", "{}")]
+    at = received + rng.randint(1, 240) * MINUTE
+    if rng.random() < 0.7:
+        events.append((item_id, "opened", at, agent, "{}"))
+    roll = rng.random()
+    if roll < 0.05:
+        kind = rng.choice(("hidden", "spam"))
+        events.append((item_id, kind, at + MINUTE, agent, _triage(batch, "open")))
+        return events
+    if roll < 0.15:
+        events.append((item_id, "snoozed", at, agent, _triage(batch, "open", until=at + 3_600_000)))
+        at += 3_600_000 + rng.randint(1, 120) * MINUTE
+    if roll < 0.8:
+        at += rng.randint(1, 600) * MINUTE
+        events.append((item_id, "replied", at, agent, _replied(rng)))
+    if rng.random() < 0.15:
+        events.append((item_id, "labelled", at, agent, _triage(batch, "open", label="billing")))
+    if rng.random() < 0.55:
+        at += rng.randint(1, 60) * MINUTE
+        done_batch = batch[0]
+        events.append((item_id, "done", at, agent, _triage(batch, "replied")))
+        if rng.random() < 0.05:
+            events.append(
+                (item_id, "undone", at + MINUTE, agent, json.dumps({"undoes": done_batch}))
+            )
+        elif rng.random() < 0.06:
+            at += rng.randint(60, 3000) * MINUTE
+            events.append((item_id, "reopened", at, "sync", _triage(batch, "done")))
+            events.append((item_id, "replied", at + rng.randint(1, 300) * MINUTE, agent, "{}"))
+    return events
+
+
+def _triage(batch: list[int], before: str, **extra: Any) -> str:
+    batch[0] += 1
+    state = {"status": before, "snooze_until": None, "labels": []}
+    return json.dumps({"batch": batch[0], "before": state, **extra})
+
+
+def _replied(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        payload = {"reply_id": None, "template": "", "sent": "typed", "personalisation": 100.0}
+    else:
+        edited = rng.random() < 0.6
+        score = round(rng.uniform(1, 60), 1) if edited else 0.0
+        payload = {
+            "reply_id": "thanks",
+            "template": "Thanks!",
+            "sent": "Thanks!",
+            "personalisation": score,
+        }
+    return json.dumps(payload)
+
+
+def build_store(path: Path, events_target: int, seed: int = 11) -> tuple[int, int]:
+    """Fill a fresh store at `path` with about `events_target` events; returns (items, events)."""
+    rng = random.Random(seed)
+    db = connect(path)
+    items: list[tuple] = []
+    events: list[tuple] = []
+    batch = [0]
+    n = 0
+    while len(events) < events_target:
+        account, network, brand, handle = ACCOUNTS[n % len(ACCOUNTS)]
+        item_id = f"{account}/{n}"
+        received = START + rng.randrange(DAYS * 86_400_000)
+        roll = rng.random()
+        context_only = roll < 0.03
+        author = (
+            handle
+            if roll < 0.04
+            else ("spambot" if roll < 0.05 else f"user{rng.randrange(50_000)}")
+        )
+        status = "done"
+        items.append((
+            item_id, account, network, brand, str(n), item_id, author, author, author,
+            f"message {n}", received - rng.randint(0, 600_000), received, status, int(context_only),
+        ))  # fmt: skip
+        if not context_only:
+            events.extend(_item_events(rng, item_id, received, batch))
+        n += 1
+    events = events[:events_target]
+    rng.shuffle(events)  # the log is in time order, not item order: as a real one would be
+    events.sort(key=lambda e: e[2])
+    with db.conn:
+        db.conn.executemany(ITEM_SQL, items)
+        db.conn.executemany(EVENT_SQL, events)
+    db.conn.execute("ANALYZE")
+    db.conn.close()
+    return len(items), len(events)
+
+
+def timed(fn: Callable[[], Any], runs: int = 3) -> tuple[float, float, Any]:
+    """Median wall-clock and CPU seconds of `runs` calls (CPU time is steadier on a shared
+    machine), and the last result."""
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--db", type=Path, help="Reuse (or build) the store at this path.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cmdesk-bench-") as scratch:
+        path = args.db or Path(scratch) / "bench.db"
+        if not path.exists():
+            started = time.perf_counter()
+            items, events = build_store(path, args.events)
+            print(
+                f"built {items:,} items, {events:,} events in {time.perf_counter() - started:.1f} s"
+            )
+        store = Store(path, create=False)
+        config = bench_config()
+        now = START + (DAYS + 1) * 86_400_000
+        report_s, report_cpu, report = timed(
+            lambda: report_from_store(store, config, by=("network",), now=now)
+        )
+        sql_s, sql_cpu, baseline = timed(store.baseline_first_response_median)
+        store.close()
+    print(f"cmdesk report (all rules, by network): {report_s * 1000:6.0f} ms wall, "
+          f"{report_cpu * 1000:6.0f} ms CPU  [{report.mode}]")  # fmt: skip
+    print(f"single SQL query (median FRT/network): {sql_s * 1000:6.0f} ms wall, "
+          f"{sql_cpu * 1000:6.0f} ms CPU")  # fmt: skip
+    print(f"ratio report / SQL: {report_s / sql_s:.2f} wall, {report_cpu / sql_cpu:.2f} CPU")
+    for group in report.groups:
+        network = group.key[0]
+        print(
+            f"  {network:<10} median first response {group.first_response_ms_median} ms "
+            f"(SQL, no rules: {baseline.get(network)} ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,481 @@
+"""Response-time figures folded from the event log, one item at a time, in one pass.
+
+The rules (docs/metrics.md says them for people):
+
+- A response opportunity starts at an item's `received` event, and again at a
+  `reopened` event once the previous one was handled (replied, done, hidden or
+  spam); a reopen of an item still waiting changes nothing (its clock runs on).
+- It is answered by its first `replied`; it is *closed without reply* when hidden
+  or marked spam before any reply, *done without reply* when done before any.
+- An `undone` event cancels every event of the batch it undoes, as if never written.
+- Context-only items, items written from the account's own handle, and bots'
+  items are left out. Snoozed time counts: the customer was waiting.
+- With business hours (and without `wall_clock`), only open time counts.
+- Percentiles are nearest-rank: always a wait some customer really had.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, Protocol
+
+from cmdesk.config import normalise_handle
+from cmdesk.metrics.hours import date_to_day, day_to_date
+from cmdesk.metrics.rules import BUSINESS_HOURS, MIXED, WALL_CLOCK, Rules, Segment
+from cmdesk.model import Event, Item
+from cmdesk.store.reporting import KEY_SEP, METRIC_KINDS, EventRow, SummaryRow
+
+DIMENSIONS = ("network", "brand", "day", "agent")
+RECEIVED, REOPENED, REPLIED, DONE, HIDDEN, SPAM, UNDONE = range(len(METRIC_KINDS))
+_BATCHED = (REOPENED, DONE, HIDDEN, SPAM)
+_ORDER = itemgetter(1, 2, 3, 4)  # at, kind code, actor, value: a total order, import-proof
+
+
+def percentile(ordered: Sequence[Any], p: int) -> Any:
+    """Nearest-rank percentile of sorted values: the smallest value with at least p% at or
+    below it. None for no values; with one value, that value; the median of two is the lower.
+    """
+    if not ordered:
+        return None
+    rank = max(1, -(-p * len(ordered) // 100))  # ceil(p * n / 100) in integers
+    return ordered[rank - 1]
+
+
+@dataclass(slots=True)
+class _Group:
+    """Running figures of one group while folding."""
+
+    received: int = 0
+    reopened: int = 0
+    replied: int = 0
+    closed_without_reply: int = 0
+    done_without_reply: int = 0
+    waiting: int = 0
+    business: int = 0
+    #: The mode of a group seeded from the config, shown while it has no opportunity.
+    mode_hint: str = WALL_CLOCK
+    sla_applicable: int = 0
+    sla_breaches: int = 0
+    replies: int = 0
+    first_response: list[int] = field(default_factory=list)
+    done: list[int] = field(default_factory=list)
+    personalisation: list[float] = field(default_factory=list)
+
+    def merge(self, other: _Group) -> None:
+        for f in fields(self):
+            mine = getattr(self, f.name)
+            if isinstance(mine, list):
+                mine.extend(getattr(other, f.name))
+            else:
+                setattr(self, f.name, mine + getattr(other, f.name))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStats:
+    """The figures of one group. Times in ms; None where there is nothing to measure."""
+
+    key: tuple[str | None, ...]
+    by: tuple[str, ...]
+    mode: str
+    received: int
+    reopened: int
+    replied: int
+    closed_without_reply: int
+    done_without_reply: int
+    waiting: int
+    answered_ratio: float | None
+    first_response_ms_median: int | None
+    first_response_ms_p90: int | None
+    done_ms_median: int | None
+    done_ms_p90: int | None
+    sla_applicable: int
+    sla_breaches: int
+    replies: int
+    template_replies: int
+    personalisation_median: float | None
+    unedited_ratio: float | None
+
+    @property
+    def group(self) -> dict[str, str | None]:
+        return dict(zip(self.by, self.key, strict=True))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape: `group` as an object, then every figure."""
+        data: dict[str, Any] = {"group": self.group}
+        for f in fields(self):
+            if f.name not in ("key", "by"):
+                data[f.name] = getattr(self, f.name)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    by: tuple[str, ...]
+    mode: str
+    since: dt.date | None
+    until: dt.date | None
+    now: int
+    groups: tuple[GroupStats, ...]
+    total: GroupStats
+
+
+def _stats(key: tuple[str | None, ...], by: tuple[str, ...], g: _Group) -> GroupStats:
+    g.first_response.sort()
+    g.done.sort()
+    g.personalisation.sort()
+    asked = g.received - g.closed_without_reply
+    templates = len(g.personalisation)
+    if g.received == 0:
+        mode = g.mode_hint
+    else:
+        mode = {0: WALL_CLOCK, g.received: BUSINESS_HOURS}.get(g.business, MIXED)
+    median_personalisation = percentile(g.personalisation, 50)
+    return GroupStats(
+        key=key,
+        by=by,
+        mode=mode,
+        received=g.received,
+        reopened=g.reopened,
+        replied=g.replied,
+        closed_without_reply=g.closed_without_reply,
+        done_without_reply=g.done_without_reply,
+        waiting=g.waiting,
+        answered_ratio=round(g.replied / asked, 4) if asked else None,
+        first_response_ms_median=percentile(g.first_response, 50),
+        first_response_ms_p90=percentile(g.first_response, 90),
+        done_ms_median=percentile(g.done, 50),
+        done_ms_p90=percentile(g.done, 90),
+        sla_applicable=g.sla_applicable,
+        sla_breaches=g.sla_breaches,
+        replies=g.replies,
+        template_replies=templates,
+        personalisation_median=(
+            float(median_personalisation) if median_personalisation is not None else None
+        ),
+        unedited_ratio=(
+            round(sum(1 for p in g.personalisation if p == 0) / templates, 4) if templates else None
+        ),
+    )
+
+
+class _Folder:
+    """Folds one item's events into opportunities and adds them to their groups."""
+
+    def __init__(
+        self,
+        rules: Rules,
+        by: tuple[str, ...],
+        now: int,
+        first_day: int | None,
+        last_day: int | None,
+    ) -> None:
+        self.rules = rules
+        self.by = by
+        self.now = now
+        self.first_day = first_day
+        self.last_day = last_day
+        self.groups: dict[tuple[Any, ...], _Group] = {}
+        self._by_agent = "agent" in by
+        self._by_day = "day" in by
+        self._need_day = self._by_day or first_day is not None or last_day is not None
+        self._picks = tuple(DIMENSIONS.index(name) for name in by)
+        #: Without day or agent, a segment's opportunities all go to one group.
+        self._segment_group: dict[int, _Group] = {}
+
+    def key(self, segment: Segment, day: int, agent: str | None) -> tuple[Any, ...]:
+        values = (segment.network, segment.brand, day, agent)
+        return tuple([values[pick] for pick in self._picks])
+
+    def group(self, key: tuple[Any, ...]) -> _Group:
+        found = self.groups.get(key)
+        if found is None:
+            found = self.groups[key] = _Group()
+        return found
+
+    def _group_of(self, segment: Segment, day: int, agent: str | None) -> _Group:
+        if self._by_day or self._by_agent:
+            return self.group(self.key(segment, day, agent))
+        found = self._segment_group.get(id(segment))
+        if found is None:
+            found = self._segment_group[id(segment)] = self.group(self.key(segment, day, agent))
+        return found
+
+    def item(self, segment: Segment, rows: list[EventRow]) -> None:
+        if len(rows) > 1:
+            rows.sort(key=_ORDER)
+            if any(row[2] == UNDONE for row in rows):
+                rows = _without_undone(rows)
+        start = -1  # the open opportunity's start, -1 when none is open
+        again = False  # started by a reopen or a follow-up receipt
+        reply_at = done_at = closed_at = -1
+        agent: str | None = None
+        replies: list[tuple[str | None, float]] = []
+        started = False
+        for _, at, code, actor, value in rows:
+            if code == REPLIED:
+                if start < 0:
+                    continue
+                replies.append((actor, value))
+                if reply_at < 0:
+                    reply_at = at
+                    if closed_at < 0:
+                        agent = actor
+            elif code <= REOPENED:  # received or reopened
+                if code == RECEIVED and started:
+                    continue  # an item is received once; a merged store may say it twice
+                if start >= 0:
+                    if reply_at < 0 and done_at < 0 and closed_at < 0:
+                        continue  # still waiting: its clock runs on
+                    outcome = (reply_at, done_at, closed_at, agent)
+                    self.add(segment, start, again, outcome, replies)
+                started = True
+                start, again = at, code == REOPENED or bool(value)
+                reply_at = done_at = closed_at = -1
+                agent, replies = None, []
+            elif start < 0:
+                continue
+            elif code == DONE:
+                if done_at < 0:
+                    done_at = at
+                    if reply_at < 0 and closed_at < 0:
+                        agent = actor
+            elif closed_at < 0 and reply_at < 0:  # hidden or spam, before any reply
+                closed_at = at
+                agent = actor
+        if start >= 0:
+            outcome = (reply_at, done_at, closed_at, agent)
+            self.add(segment, start, again, outcome, replies)
+
+    def add(
+        self,
+        segment: Segment,
+        start: int,
+        reopened: bool,
+        outcome: tuple[int, int, int, str | None],
+        replies: list[tuple[str | None, float]],
+    ) -> None:
+        """Count one opportunity; `outcome` is (reply, done, closed) times (-1: none), agent."""
+        reply_at, done_at, closed_at, agent = outcome
+        day = 0
+        if self._need_day:
+            day = segment.days.day(start)
+            if (self.first_day is not None and day < self.first_day) or (
+                self.last_day is not None and day > self.last_day
+            ):
+                return
+        g = self._group_of(segment, day, agent)
+        g.received += 1
+        if reopened:
+            g.reopened += 1
+        calendar = segment.calendar
+        if calendar is not None:
+            g.business += 1
+        if closed_at >= 0:
+            g.closed_without_reply += 1
+        else:
+            if reply_at >= 0:
+                g.replied += 1
+                g.first_response.append(
+                    reply_at - start if calendar is None else calendar.open_ms(start, reply_at)
+                )
+            elif done_at >= 0:
+                g.done_without_reply += 1
+            else:
+                g.waiting += 1
+            if done_at >= 0:
+                g.done.append(
+                    done_at - start if calendar is None else calendar.open_ms(start, done_at)
+                )
+            sla = segment.sla_ms
+            if sla is not None:
+                handled = self.now
+                if reply_at >= 0:
+                    handled = reply_at if done_at < 0 or reply_at < done_at else done_at
+                elif done_at >= 0:
+                    handled = done_at
+                g.sla_applicable += 1
+                waited = handled - start if calendar is None else calendar.open_ms(start, handled)
+                if waited > sla:
+                    g.sla_breaches += 1
+        for actor, value in replies:
+            target = (
+                g if not self._by_agent or actor == agent else self._group_of(segment, day, actor)
+            )
+            target.replies += 1
+            if value >= 0:
+                target.personalisation.append(value)
+
+    def seed(self, accounts: Iterable[tuple[str, str, str]]) -> None:
+        """Show configured (network, brand) groups even when nothing happened in them."""
+        if self._by_day or self._by_agent:
+            return
+        for account, network, brand in accounts:
+            segment = self.rules.segment(account, network, brand)
+            g = self.group(self.key(segment, 0, None))
+            if g.received == 0 and segment.calendar is not None:
+                g.mode_hint = BUSINESS_HOURS
+
+
+def _without_undone(rows: list[EventRow]) -> list[EventRow]:
+    undone = {row[4] for row in rows if row[2] == UNDONE}
+    return [
+        row
+        for row in rows
+        if row[2] != UNDONE and not (row[2] in _BATCHED and row[4] in undone and row[4] >= 0)
+    ]
+
+
+class ReportSource(Protocol):
+    """Where the rows come from: `cmdesk.store.reporting.ReportReader`, or `MemorySource`."""
+
+    def summaries(self, *, with_actors: bool) -> Iterable[SummaryRow]: ...
+
+    def events_for(self, item_ids: Sequence[str]) -> Iterable[EventRow]: ...
+
+
+def compute_report(
+    source: ReportSource,
+    rules: Rules,
+    *,
+    by: Sequence[str] = ("network",),
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    now: int,
+) -> Report:
+    """Per-group figures from `source`. An opportunity is kept when its start's local day
+    (in the brand's timezone, else UTC) is within [since, until], both inclusive.
+
+    Most items come as one summary row and are counted directly; items with a reopen,
+    an undo, or events before their receipt come back as events and are folded one by
+    one (`_Folder.item`). Both paths end in `_Folder.add`; tests check they agree.
+    """
+    by = tuple(by)
+    for name in by:
+        if name not in DIMENSIONS:
+            raise ValueError(f"unknown grouping {name!r} (known: {', '.join(DIMENSIONS)})")
+    folder = _Folder(
+        rules,
+        by,
+        now,
+        date_to_day(since) if since else None,
+        date_to_day(until) if until else None,
+    )
+    folder.seed((a.name, a.network, a.brand) for a in rules.config.accounts)
+    with_actors = "agent" in by
+    folded: dict[str, Segment] = {}
+    add = folder.add
+    by_key = rules.by_key
+    for row in source.summaries(with_actors=with_actors):
+        segment = by_key(row[0])
+        if row[1] in segment.excluded_handles:
+            continue  # our own post, or a bot's
+        if row[2] is not None:
+            folded[row[2]] = segment
+            continue
+        _, _, _, start, reply_at, done_at, closed_at, replies, follow_up = row[:9]
+        if start is None:
+            continue
+        if closed_at is not None and reply_at is not None and reply_at <= closed_at:
+            closed_at = None  # answered first: the later moderation does not un-answer it
+        agent = None
+        if with_actors:
+            replier, closer, moderator = row[9:]
+            if closed_at is not None:
+                agent = moderator[16:]
+            elif reply_at is not None:
+                agent = replier[15:]
+            elif done_at is not None:
+                agent = closer[15:]
+        outcome = (
+            -1 if reply_at is None else reply_at,
+            -1 if done_at is None else done_at,
+            -1 if closed_at is None else closed_at,
+            agent,
+        )
+        add(segment, start, bool(follow_up), outcome, _replies(replies, with_actors))
+    ids = sorted(folded)
+    for item_id, rows in groupby(source.events_for(ids), key=itemgetter(0)):
+        folder.item(folded[item_id], list(rows))
+    return _report(folder, by, since, until, now)
+
+
+def _replies(text: str | None, with_actors: bool) -> list[tuple[str | None, float]]:
+    if text is None:
+        return []
+    if not with_actors:
+        return [(None, float(value)) for value in text.split(",")]
+    pairs = (entry.rsplit(KEY_SEP, 1) for entry in text.split("\x1e"))
+    return [(actor, float(value)) for actor, value in pairs]
+
+
+def _report(
+    folder: _Folder, by: tuple[str, ...], since: dt.date | None, until: dt.date | None, now: int
+) -> Report:
+    total = _Group()
+    groups = []
+    for key in sorted(folder.groups, key=_sort_key):
+        g = folder.groups[key]
+        total.merge(g)
+        shown = tuple(_show(name, value) for name, value in zip(by, key, strict=True))
+        groups.append(_stats(shown, by, g))
+    rules = folder.rules
+    if not rules.wall_clock and any(b.business_hours for b in rules.config.brands.values()):
+        total.mode_hint = BUSINESS_HOURS
+    overall = _stats((), (), total)
+    return Report(by, overall.mode, since, until, now, tuple(groups), overall)
+
+
+def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((value is None, value if value is not None else "") for value in key)
+
+
+def _show(name: str, value: Any) -> str | None:
+    if name == "day":
+        return day_to_date(value).isoformat()
+    return value
+
+
+class MemorySource:
+    """A `ReportSource` over `Item`s and `Event`s in memory, for callers without a store
+    and for tests: every item goes through the full fold, the reference the store's
+    summary path must agree with."""
+
+    def __init__(self, items: Iterable[Item], events: Iterable[Event]) -> None:
+        self._items = {item.id: item for item in items}
+        rows = [row for row in map(_event_row, events) if row[2] >= 0]
+        rows.sort(key=itemgetter(0, 1))
+        self._events = {item_id: list(group) for item_id, group in groupby(rows, key=itemgetter(0))}
+
+    def summaries(self, *, with_actors: bool) -> Iterator[SummaryRow]:
+        for item in self._items.values():
+            if item.context_only or item.id not in self._events:
+                continue
+            key = KEY_SEP.join((item.account, item.network, item.brand))
+            handle = normalise_handle(item.author.handle)
+            yield (key, handle, item.id, None, None, None, None, None, None, None, None, None)
+
+    def events_for(self, item_ids: Sequence[str]) -> Iterator[EventRow]:
+        for item_id in item_ids:
+            yield from self._events.get(item_id, ())
+
+
+def _event_row(event: Event) -> EventRow:
+    """One `Event` reduced as the store's SQL reduces it (see `EventRow`)."""
+    kind = str(event.kind)
+    payload: Mapping[str, Any] = event.payload or {}
+    value: float
+    if kind == "replied":
+        pers = payload.get("personalisation")
+        value = float(pers) if payload.get("reply_id") is not None and pers is not None else -1
+    elif kind == "undone":
+        value = payload.get("undoes", -1)
+    elif kind == "received":
+        value = int(payload.get("reopens") is not None)
+    else:
+        value = payload.get("batch", -1)
+    code = METRIC_KINDS.index(kind) if kind in METRIC_KINDS else -1
+    return (event.item_id, event.at, code, event.actor, value)
