@@ -34,6 +34,10 @@ def demo_config(fixtures: Path) -> Config:
 
 
 def demo_transport(store: Store, fixtures: Path) -> httpx.MockTransport:
+    return demo_replay(store, fixtures).transport()
+
+
+def demo_replay(store: Store, fixtures: Path) -> Replay:
     """The replay of every network's fixtures, anchored to the store's first demo run.
 
     Shifting recorded times to the anchor keeps waiting times realistic, and the
@@ -46,4 +50,4 @@ def demo_transport(store: Store, fixtures: Path) -> httpx.MockTransport:
     networks = [
         p for p in sorted(fixtures.iterdir()) if p.is_dir() and p.name not in {"replies", "tools"}
     ]
-    return Replay.from_dirs(*networks, anchor_ms=int(anchor)).transport()
+    return Replay.from_dirs(*networks, anchor_ms=int(anchor))

@@ -18,6 +18,8 @@ class Status(StrEnum):
     OPEN = "open"
     SNOOZED = "snoozed"
     REPLIED = "replied"
+    #: A moderation action the platform confirmed (payload: action, key).
+    MODERATED = "moderated"
     DONE = "done"
     HIDDEN = "hidden"
     SPAM = "spam"
@@ -43,6 +45,8 @@ class EventKind(StrEnum):
     OPENED = "opened"
     QUEUED = "queued"
     REPLIED = "replied"
+    #: A moderation action the platform confirmed (payload: action, key).
+    MODERATED = "moderated"
     DONE = "done"
     SNOOZED = "snoozed"
     WOKEN = "woken"
@@ -50,6 +54,10 @@ class EventKind(StrEnum):
     UNLABELLED = "unlabelled"
     HIDDEN = "hidden"
     SPAM = "spam"
+    DELETED = "deleted"
+    BLOCKED = "blocked"
+    MUTED = "muted"
+    REPORTED = "reported"
     REOPENED = "reopened"
     UNDONE = "undone"
 

@@ -20,6 +20,7 @@ from cmdesk.connectors.base import (
     Capability,
     Connector,
     ConnectorError,
+    NotFound,
     RateLimited,
     ResponseShapeError,
 )
@@ -161,8 +162,8 @@ def _worth_retrying(exc: BaseException) -> bool:
     """Network trouble, 5xx, rate limits and credentials can recover; a refusal cannot."""
     if isinstance(exc, (AuthError, RateLimited)):
         return True
-    if isinstance(exc, ResponseShapeError) or not isinstance(exc, ConnectorError):
-        return False
+    if isinstance(exc, (ResponseShapeError, NotFound)) or not isinstance(exc, ConnectorError):
+        return False  # a deleted parent will not come back
     return not _CLIENT_ERROR.search(str(exc))
 
 

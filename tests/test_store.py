@@ -9,6 +9,7 @@ import pytest
 
 from cmdesk.model import EventKind, Status
 from cmdesk.store import Store, StoreError, View
+from cmdesk.store.db import MIGRATIONS
 from cmdesk.store.views import ALL, DONE, OPEN, SNOOZED
 
 from .conftest import make_item
@@ -80,11 +81,11 @@ def test_every_triage_action_logs_an_event_and_undo_restores(store: Store) -> No
     assert ids_of(store, DONE) == ["acct/0", "acct/1"]
     assert ids_of(store, SNOOZED) == ["acct/2"]
 
-    assert store.undo_last("cm", 3000) == ["acct/2"]  # the label
+    assert store.undo_last("cm", 3000).item_ids == ["acct/2"]  # the label
     assert store.item("acct/2").labels == ()  # type: ignore[union-attr]
-    assert store.undo_last("cm", 3100) == ["acct/2"]  # the snooze
-    assert sorted(store.undo_last("cm", 3200)) == ["acct/0", "acct/1"]  # the bulk done
-    assert store.undo_last("cm", 3300) == []
+    assert store.undo_last("cm", 3100).item_ids == ["acct/2"]  # the snooze
+    assert sorted(store.undo_last("cm", 3200).item_ids) == ["acct/0", "acct/1"]  # the bulk done
+    assert store.undo_last("cm", 3300).item_ids == []
     assert ids_of(store, OPEN) == ["acct/0", "acct/1", "acct/2"]
     kinds = [e.kind for e in store.events("acct/2")]
     assert kinds == [
@@ -114,7 +115,7 @@ def test_opening_logs_and_turns_new_into_open(store: Store) -> None:
 
 
 def test_schema_version_is_recorded(store: Store) -> None:
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -141,3 +142,28 @@ def test_locked_database_is_one_clear_error(store: Store) -> None:
     finally:
         blocker.rollback()
         blocker.close()
+
+
+def test_moderation_is_local_at_once_queued_for_the_platform_and_undoable(store: Store) -> None:
+    store.ingest("acct", [make_item(n) for n in range(3)], {}, 1000)
+    store.moderate([("acct/0", "acct"), ("acct/1", "acct")], "hide", "cm", 2000)
+    assert ids_of(store, OPEN) == ["acct/2"]
+    assert [e.action for e in store.outbox_due(2000)] == ["hide", "hide"]
+    assert store.events("acct/0")[-1].kind == EventKind.HIDDEN
+    undone = store.undo_last("cm", 3000)
+    assert sorted(undone.item_ids) == ["acct/0", "acct/1"] and undone.sent == []
+    assert store.outbox_due(4000) == []  # the queued hides were cancelled
+    assert ids_of(store, OPEN) == ["acct/0", "acct/1", "acct/2"]
+
+
+def test_undoing_a_sent_moderation_returns_it_for_restoring(store: Store) -> None:
+    store.ingest("acct", [make_item(1)], {}, 1000)
+    store.moderate([("acct/1", "acct")], "spam", "cm", 2000)
+    (entry,) = store.outbox_due(2000)
+    store.outbox_sending(entry.id, 2100)
+    store.outbox_sent(entry, "", 2200)
+    assert store.events("acct/1")[-1].kind == EventKind.MODERATED
+    undone = store.undo_last("cm", 3000)
+    assert [e.key for e in undone.sent] == [entry.key]
+    store.queue_restore(undone.sent, 3100)
+    assert [e.action for e in store.outbox_due(3100)] == ["restore"]

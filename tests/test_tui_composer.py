@@ -12,7 +12,7 @@ from cmdesk.tui.screens.composer import ComposerScreen
 from cmdesk.tui.widgets.inbox_list import InboxList
 
 from .test_demo import SIZE, demo_app
-from .tui_helpers import screen_lines, settle
+from .tui_helpers import notifications, screen_lines, settle
 
 
 def current(app):  # type: ignore[no-untyped-def]
@@ -153,3 +153,30 @@ async def test_empty_search_box_submit_picks_nothing_harmful(tmp_path: Path) -> 
         app.screen.query_one(Input).focus()
         await pilot.press("enter")
         assert isinstance(app.screen, ComposerScreen)
+
+
+async def test_moderation_keys_hide_spam_and_refuse_what_a_network_cannot(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "d.db"
+    app = demo_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search_to(pilot, "h4x0r")
+        spammer = current(app)
+        assert spammer.network == "discourse"
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await search_to(pilot, "briocheco")
+        mastodon_item = current(app)
+        await pilot.press("H")
+        await settle(pilot)
+        assert "Hide is not available on mastodon" in notifications(app)
+    store = Store(db)
+    assert store.item(spammer.id).status == Status.SPAM  # type: ignore[union-attr]
+    (entry,) = store.outbox_for(spammer.id)
+    assert entry.action == "spam"
+    assert store.item(mastodon_item.id).status != Status.HIDDEN  # type: ignore[union-attr]
+    store.close()

@@ -174,13 +174,13 @@ async def test_f_switches_views(db: Path) -> None:
 
 async def test_question_mark_lists_every_binding_and_q_quits(db: Path) -> None:
     app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(140, 70)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         shown = "\n".join(screen_lines(app))
-        for words in ("Snooze", "Undo", "Bottom", "G, end", "Views", "Select"):
+        for words in ("Snooze", "Undo", "Bottom", "G, end", "Views", "Select", "Hide", "Reply"):
             assert words in shown
         await pilot.press("escape", "q")
         await settle(pilot)

@@ -25,7 +25,22 @@ INTERACTIVE = {"label", "views", "composer"}
 def make_app(db: Path, config: Config | None = None, **kwargs: object) -> CmdeskApp:
     kwargs.setdefault("transport_factory", None)
     kwargs.setdefault("tokens", lambda _account: None)
-    return CmdeskApp(db, config or Config(agent="cm"), **kwargs)  # type: ignore[arg-type]
+    app = CmdeskApp(db, config or Config(agent="cm"), **kwargs)  # type: ignore[arg-type]
+    shown: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, *args: object, **options: object) -> None:
+        shown.append(str(message))
+        notify(message, *args, **options)  # type: ignore[arg-type]
+
+    app.notify = recording  # type: ignore[method-assign]
+    app.shown_notifications = shown  # type: ignore[attr-defined]
+    return app
+
+
+def notifications(app: CmdeskApp) -> str:
+    """Every toast the app showed so far, one per line."""
+    return "\n".join(app.shown_notifications)  # type: ignore[attr-defined]
 
 
 async def settle(pilot: Pilot) -> None:

@@ -10,12 +10,12 @@ import functools
 import sqlite3
 import threading
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from cmdesk.model import Event, Item, Status
-from cmdesk.store import drafts, events, items, outbox, triage, views
+from cmdesk.store import drafts, events, items, outbox, reporting, triage, views
 from cmdesk.store.db import StoreError, connect, describe
 from cmdesk.store.drafts import Draft
 from cmdesk.store.outbox import OutboxEntry
@@ -122,8 +122,22 @@ class Store:
         return triage.set_label(self.db, item_ids, label, actor, now, remove=remove)
 
     @_guarded
-    def undo_last(self, actor: str, now: int) -> list[str]:
+    def undo_last(self, actor: str, now: int) -> triage.Undone:
         return triage.undo_last(self.db, actor, now)
+
+    @_guarded
+    def moderate(
+        self, targets: Sequence[tuple[str, str]], action: str, actor: str, now: int
+    ) -> int:
+        """Hide, spam, delete, block, mute, report: here at once, on the platform via the outbox."""
+        return triage.moderate(self.db, targets, action, actor, now)
+
+    @_guarded
+    def queue_restore(self, entries: Sequence[OutboxEntry], now: int) -> None:
+        """After an undo, ask the platform to restore what a sent moderation removed."""
+        with self.db.conn:
+            for entry in entries:
+                outbox.queue_action(self.db, [(entry.item_id, entry.account)], "restore", 0, now)
 
     @_guarded
     def wake_snoozed(self, now: int) -> list[str]:
@@ -196,3 +210,36 @@ class Store:
         cursor = self.db.execute("SELECT * FROM items ORDER BY created_at, id")
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # Reporting and the event archive (cmdesk/store/reporting.py).
+
+    @_guarded
+    def fold_report(self, fold: Callable[[reporting.ReportReader], R]) -> R:
+        """Run `fold` (the metrics) over the store's rows, holding the connection meanwhile."""
+        return fold(reporting.ReportReader(self.db))
+
+    @_guarded
+    def clock_starts(self, item_ids: Sequence[str]) -> dict[str, int]:
+        """When each item's SLA clock last (re)started: received, or reopened once closed."""
+        return reporting.clock_starts(self.db, item_ids)
+
+    @_guarded
+    def baseline_first_response_median(self) -> dict[str, int]:
+        return reporting.baseline_first_response_median(self.db)
+
+    @_guarded
+    def export_events(self, write: Callable[[dict[str, Any]], object]) -> int:
+        """Pass every event, oldest first, to `write`; return how many."""
+        count = 0
+        for entry in reporting.export_events(self.db):
+            write(entry)
+            count += 1
+        return count
+
+    @_guarded
+    def import_events(self, entries: Iterable[dict[str, Any]]) -> tuple[int, int]:
+        return reporting.import_events(self.db, entries)
+
+    @_guarded
+    def import_items(self, rows: Iterable[dict[str, Any]]) -> tuple[int, int]:
+        return reporting.import_items(self.db, rows)

@@ -123,13 +123,11 @@ def mark_sent(db: sqlite_utils.Database, entry: OutboxEntry, remote_id: str, now
             "WHERE id = ?",
             [remote_id, now, entry.id],
         )
-        kind = EventKind.REPLIED if entry.action == "reply" else EventKind(entry.action)
-        append_events(
-            db,
-            [(entry.item_id, kind, {**payload, "key": entry.key, "remote_id": remote_id})],
-            now,
-            actor,
-        )
+        if entry.action == "reply":
+            kind, details = EventKind.REPLIED, {**payload, "remote_id": remote_id}
+        else:
+            kind, details = EventKind.MODERATED, {"action": entry.action}
+        append_events(db, [(entry.item_id, kind, {**details, "key": entry.key})], now, actor)
 
 
 def mark_failed(
@@ -176,5 +174,39 @@ def pending_summary(db: sqlite_utils.Database) -> dict[str, int]:
 def entries_for(db: sqlite_utils.Database, item_id: str) -> list[OutboxEntry]:
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM outbox WHERE item_id = ? ORDER BY id", [item_id]
+    ).fetchall()
+    return [_entry(row) for row in rows]
+
+
+def queue_action(
+    db: sqlite_utils.Database, targets: list[tuple[str, str]], action: str, batch: int, now: int
+) -> None:
+    """One outbox row per (item id, account) for a moderation action of undo batch `batch`."""
+    db["outbox"].insert_all(
+        {
+            "key": uuid.uuid4().hex,
+            "item_id": item_id,
+            "account": account,
+            "action": action,
+            "payload": json.dumps({"batch": batch}),
+            "state": "queued",
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for item_id, account in targets
+    )
+
+
+def cancel_batch(db: sqlite_utils.Database, batch: int, now: int) -> list[OutboxEntry]:
+    """Undo before sending: drop the batch's queued rows; return the rows already sent."""
+    db.execute(
+        "UPDATE outbox SET state = 'cancelled', done_at = ? "
+        "WHERE state = 'queued' AND json_extract(payload, '$.batch') = ?",
+        [now, batch],
+    )
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('sending', 'sent') "
+        "AND json_extract(payload, '$.batch') = ?",
+        [batch],
     ).fetchall()
     return [_entry(row) for row in rows]

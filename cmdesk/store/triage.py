@@ -8,16 +8,31 @@ batch number; undo restores that state for the whole batch and writes an
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
 from cmdesk.model import EventKind, Status
+from cmdesk.store import outbox
 from cmdesk.store.events import append_events
+from cmdesk.store.outbox import OutboxEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Undone:
+    item_ids: list[str]
+    #: Moderation of the undone batch that had already reached the platform.
+    sent: list[OutboxEntry]
+
 
 UNDOABLE = (
     EventKind.DONE,
+    EventKind.DELETED,
+    EventKind.BLOCKED,
+    EventKind.MUTED,
+    EventKind.REPORTED,
     EventKind.SNOOZED,
     EventKind.LABELLED,
     EventKind.UNLABELLED,
@@ -51,7 +66,12 @@ def _apply(
     actor: str,
     now: int,
     extra: dict[str, Any] | None = None,
+    then: Callable[[int], None] | None = None,
 ) -> int:
+    """Change the items, log one event each with their state before, all as one batch.
+
+    `then(batch)` runs in the same transaction (the outbox rows of a moderation action).
+    """
     with db.conn:
         before = _state(db, item_ids)
         batch = _next_batch(db)
@@ -64,7 +84,38 @@ def _apply(
             payload = {"batch": batch, "before": state, **(extra or {})}
             entries.append((item_id, kind, payload))
         append_events(db, entries, now, actor)
+        if then is not None:
+            then(batch)
     return batch
+
+
+#: Moderation actions: the event logged, and the status the item takes (None: unchanged).
+MODERATION: dict[str, tuple[EventKind, str | None]] = {
+    "hide": (EventKind.HIDDEN, "hidden"),
+    "spam": (EventKind.SPAM, "spam"),
+    "delete": (EventKind.DELETED, "hidden"),
+    "block": (EventKind.BLOCKED, "done"),
+    "mute": (EventKind.MUTED, None),
+    "report": (EventKind.REPORTED, None),
+}
+
+
+def moderate(
+    db: sqlite_utils.Database,
+    targets: Sequence[tuple[str, str]],
+    action: str,
+    actor: str,
+    now: int,
+) -> int:
+    """Apply a moderation action locally and queue it for the platform, atomically."""
+    kind, status = MODERATION[action]
+    changes = {"status": status, "snooze_until": None} if status else {}
+    item_ids = [item_id for item_id, _ in targets]
+
+    def queue(batch: int) -> None:
+        outbox.queue_action(db, list(targets), action, batch, now)
+
+    return _apply(db, item_ids, kind, changes, actor, now, {"action": action}, queue)
 
 
 def mark_done(db: sqlite_utils.Database, item_ids: Sequence[str], actor: str, now: int) -> int:
@@ -129,8 +180,12 @@ def wake_snoozed(db: sqlite_utils.Database, now: int) -> list[str]:
     return ids
 
 
-def undo_last(db: sqlite_utils.Database, actor: str, now: int) -> list[str]:
-    """Undo `actor`'s latest batch not yet undone; returns the restored item ids."""
+def undo_last(db: sqlite_utils.Database, actor: str, now: int) -> Undone:
+    """Undo `actor`'s latest batch not yet undone.
+
+    Moderation still queued is cancelled; what already reached the platform is
+    returned in `sent`, for the caller to restore there where the platform can.
+    """
     kinds = [str(kind) for kind in UNDOABLE]
     with db.conn:
         undone = {
@@ -168,7 +223,8 @@ def undo_last(db: sqlite_utils.Database, actor: str, now: int) -> list[str]:
         append_events(
             db, ((i, EventKind.UNDONE, {"undoes": batch}) for i, _ in restored), now, actor
         )
-    return [item_id for item_id, _ in restored]
+        sent = outbox.cancel_batch(db, batch, now) if batch is not None else []
+    return Undone([item_id for item_id, _ in restored], sent)
 
 
 def all_labels(db: sqlite_utils.Database) -> list[str]:

@@ -167,7 +167,7 @@ class CmdeskApp(App[None]):
 
     def banned_words(self, brand: str) -> list[str]:
         """The brand's banned words from config, checked live in the composer."""
-        settings = getattr(self.config, "brands", {}).get(brand)
+        settings = self.config.brands.get(brand)
         return list(settings.banned_words) if settings else []
 
     def _inbox(self) -> InboxScreen | None:

@@ -19,12 +19,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from cmdesk.connectors.base import Capability
+from cmdesk.connectors.registry import connector_class
 from cmdesk.model import Item, Status
 from cmdesk.replies.learning import rerank
 from cmdesk.replies.suggest import Suggestion
 from cmdesk.store import StoreError, View
+from cmdesk.store.triage import MODERATION
 from cmdesk.store.views import OPEN
 from cmdesk.tui.screens.composer import ComposerScreen
+from cmdesk.tui.screens.confirm import ConfirmScreen
 from cmdesk.tui.screens.help import HelpScreen, binding_rows
 from cmdesk.tui.screens.label import LabelScreen
 from cmdesk.tui.screens.snooze import SnoozeScreen
@@ -39,6 +43,9 @@ if TYPE_CHECKING:
 
 
 SUGGESTIONS = 5
+#: The detail pane follows the cursor once it rests this long: rendering it costs a
+#: frame or more, so a held key (30 a second) must not pay it on every row.
+DETAIL_DELAY_S = 0.05
 
 
 def now_ms() -> int:
@@ -62,6 +69,11 @@ class InboxScreen(Screen[None]):
         Binding("slash", "search", "Search"),
         Binding("f", "views", "Views"),
         Binding("o", "reopen", "Reopen", show=False),
+        Binding("H", "moderate('hide')", "Hide", show=False),
+        Binding("exclamation_mark", "moderate('spam')", "Spam", show=False),
+        Binding("d", "moderate('delete')", "Delete", show=False),
+        Binding("b", "moderate('block')", "Block author", show=False),
+        Binding("m", "moderate('mute')", "Mute author", show=False),
         Binding("ctrl+r", "sync", "Sync", show=False),
         Binding("escape", "back", "Back", show=False),
         Binding("question_mark", "help", "Help"),
@@ -144,6 +156,7 @@ class InboxScreen(Screen[None]):
         pane = self.query_one(DetailPane)
         if item is None:
             return
+        await asyncio.sleep(DETAIL_DELAY_S)  # a newer highlight cancels this one meanwhile
         backend = self.app.backend
         try:
             parents, replies, others = await backend.read(backend.reader.context, item)
@@ -279,22 +292,93 @@ class InboxScreen(Screen[None]):
 
         self._apply("Unlabelled" if remove else f"Labelled #{label}", None, write)
 
+    @work(group="confirm")
+    async def action_moderate(self, action: str) -> None:
+        """Hide, spam, delete, block or mute: here at once, then on the platform via the outbox.
+
+        Items whose account cannot do it are left alone and named; a confirmation is
+        asked only when the platform offers no way back.
+        """
+        wanted = Capability(action)
+        targets: list[tuple[int, Item]] = []
+        unable: list[tuple[int, Item]] = []
+        for rowid, item in self._targets():
+            capabilities = connector_class(item.network).capabilities
+            (targets if wanted in capabilities else unable).append((rowid, item))
+        if unable:
+            networks = ", ".join(sorted({item.network for _, item in unable}))
+            self.notify(
+                f"{action.capitalize()} is not available on {networks}.", severity="warning"
+            )
+        if not targets:
+            return
+        irreversible = any(
+            Capability.RESTORE not in connector_class(item.network).capabilities
+            or action in ("delete", "block")
+            for _, item in targets
+        )
+        if irreversible and action != "mute":
+            noun = "this item" if len(targets) == 1 else f"these {len(targets)} items"
+            question = f"{action.capitalize()} {noun}? The platform cannot undo it."
+            if not await self.app.push_screen_wait(ConfirmScreen(question)):
+                return
+        store, actor = self.app.backend.writer, self.app.agent
+        pairs = [(item.id, item.account) for _, item in targets]
+        _kind, status = MODERATION[action]
+        self.inbox.selected = {rowid: None for rowid, _ in targets}
+
+        def write(_ids: list[str]) -> int:
+            return store.moderate(pairs, action, actor, now_ms())
+
+        self._apply(action.capitalize(), Status(status) if status else None, write)
+        self.app.drain_outbox()
+
     @work(group="write")
     async def action_undo(self) -> None:
         backend = self.app.backend
         try:
-            restored = await backend.write(backend.writer.undo_last, self.app.agent, now_ms())
+            undone = await backend.write(backend.writer.undo_last, self.app.agent, now_ms())
+            restored = undone.item_ids
             keep = await backend.read(backend.reader.rowid_of, restored[0]) if restored else None
+            networks = {account.name: account.network for account in self.app.config.accounts}
+            restorable = [
+                entry
+                for entry in undone.sent
+                if entry.account in networks
+                and Capability.RESTORE in connector_class(networks[entry.account]).capabilities
+            ]
         except StoreError as exc:
             self.app.report_error(f"Undo failed: {exc}")
             return
         if not restored:
             self.notify("Nothing to undo.", severity="warning")
             return
-        self.inbox.forget_all()
-        self.reload(keep=keep)
+        if restorable:
+            await backend.write(backend.writer.queue_restore, restorable, now_ms())
+            self.app.drain_outbox()
+        elif undone.sent:
+            self.notify("Undone here; the platform keeps its copy hidden.", severity="warning")
+        if not await self._restore_in_place(restored, keep):
+            self.inbox.forget_all()
+            self.reload(keep=keep)
         noun = "item" if len(restored) == 1 else f"{len(restored)} items"
         self.notify(f"Undone: {noun}", timeout=2)
+
+    async def _restore_in_place(self, item_ids: list[str], first: int | None) -> bool:
+        """Undo of the list's latest removal puts its rows back, with no reload of the view
+        (a million ids: hundreds of ms). False when only a reload can place them."""
+        if first is None or len(item_ids) > 256:
+            return False
+        backend = self.app.backend
+        try:
+            rest = [await backend.read(backend.reader.rowid_of, i) for i in item_ids[1:]]
+        except StoreError:
+            return False
+        rowids = [first, *rest]
+        if None in rowids or not self.inbox.restore(rowids):  # type: ignore[arg-type]
+            return False
+        self.refresh_counts()
+        return True
 
     @work(group="composer")
     async def action_reply(self, choice: int) -> None:

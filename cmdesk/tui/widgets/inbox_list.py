@@ -26,6 +26,8 @@ from cmdesk.text import one_line
 
 PAGE = 100
 CACHE_SIZE = 5_000
+#: Removals remembered for an in-place undo.
+UNDO_DEPTH = 100
 Loader = Callable[[Sequence[int]], Awaitable[dict[int, Item]]]
 
 NETWORK_COLOURS = {
@@ -112,6 +114,9 @@ class InboxList(ScrollView, can_focus=True):
         self._cache: OrderedDict[int, Item] = OrderedDict()
         self._pending: set[int] = set()
         self._announced: int | None = None
+        self._style: Style | None = None
+        #: What each recent `remove` took out, and where from, for `restore`.
+        self._removals: list[tuple[set[int], list[tuple[int, int]]]] = []
 
     # -- data ---------------------------------------------------------------
 
@@ -119,6 +124,7 @@ class InboxList(ScrollView, can_focus=True):
         """Swap in a new order; keep the cursor on row `keep` if it is still there."""
         self.ids = ids
         self._pending.clear()
+        self._removals.clear()
         if keep is not None:
             try:
                 self.cursor = ids.index(keep)
@@ -146,18 +152,44 @@ class InboxList(ScrollView, can_focus=True):
             positions = sorted(self._position(rowid) for rowid in rowids)
             positions = [p for p in positions if p >= 0]
             removed_before = sum(1 for p in positions if p < self.cursor)
+            self._removals.append((set(rowids), [(p, self.ids[p]) for p in positions]))
+            del self._removals[:-UNDO_DEPTH]
             for position in reversed(positions):
                 del self.ids[position]
         else:
+            self._removals.clear()
             removed_before = sum(1 for r in self.ids[: self.cursor] if r in rowids)
             self.ids = array("q", (rowid for rowid in self.ids if rowid not in rowids))
         for rowid in rowids:
             self.selected.pop(rowid, None)
         self.cursor = min(self.cursor - removed_before, max(0, len(self.ids) - 1))
-        self._resize_virtual()
+        self._scroll_to_cursor()
+        self.refresh()
+        # A new virtual height means a layout of the whole screen (tens of ms with the
+        # detail pane to measure): the rows go first, the scrollbar a frame later.
+        self.call_after_refresh(self._resize_virtual)
+        self._announce(force=True)
+
+    def restore(self, rowids: Sequence[int]) -> bool:
+        """Undo of the latest `remove`: its rows go back where they were, the cursor on
+        the first of `rowids`. False (nothing done) when they are not what it removed,
+        or the order was swapped since: then only a reload of the view can place them.
+        """
+        if not rowids or not self._removals or self._removals[-1][0] != set(rowids):
+            return False
+        _, positions = self._removals.pop()
+        for position, rowid in positions:  # ascending: each lands where it was
+            self.ids.insert(position, rowid)
+            self._cache.pop(rowid, None)
+        self.cursor = {rowid: p for p, rowid in positions}.get(rowids[0], self.cursor)
+        if self.cursor >= self.virtual_size.height - self.size.height:
+            self._resize_virtual()  # near the end, scrolling to the cursor needs the new height
+        else:
+            self.call_after_refresh(self._resize_virtual)
         self._scroll_to_cursor()
         self.refresh()
         self._announce(force=True)
+        return True
 
     def _position(self, rowid: int) -> int:
         """Index of `rowid`, looking near the cursor first (where actions happen)."""
@@ -269,20 +301,30 @@ class InboxList(ScrollView, can_focus=True):
         index = round(self.scroll_offset.y) + y
         width = self.size.width
         if index >= len(self.ids):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         rowid = self.ids[index]
         item = self._cache.get(rowid)
         if item is None:
             self._request(index)
             return Strip(
                 [Segment("  …", self.get_component_rich_style("inbox--dim"))]
-            ).adjust_cell_length(width, self.rich_style)
-        base = self.rich_style
+            ).adjust_cell_length(width, self._base_style())
+        base = self._base_style()
         if index == self.cursor:
             base = base + self.get_component_rich_style("inbox--cursor")
         elif rowid in self.selected:
             base = base + self.get_component_rich_style("inbox--selected")
         return self._row(item, rowid, base, width)
+
+    def _base_style(self) -> Style:
+        """`rich_style` (a walk up the DOM), computed once until the styles change."""
+        if self._style is None:
+            self._style = self.rich_style
+        return self._style
+
+    def notify_style_update(self) -> None:
+        self._style = None
+        super().notify_style_update()
 
     def _row(self, item: Item, rowid: int, base: Style, width: int) -> Strip:
         dim = base + Style(color=self.get_component_rich_style("inbox--dim").color)
@@ -301,7 +343,9 @@ class InboxList(ScrollView, can_focus=True):
             segments.append(
                 Segment(one_line(" ".join(f"#{label}" for label in item.labels)) + " ", labels)
             )
-        segments.append(Segment(one_line(item.text), base))
+        # Only `width` cells show, and measuring a 4,000-character post costs more than the
+        # rest of the row: twice the width in characters fills it (bar zero-width marks).
+        segments.append(Segment(one_line(item.text[: width * 2]), base))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _request(self, index: int) -> None:

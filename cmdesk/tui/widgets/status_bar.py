@@ -57,4 +57,4 @@ class StatusBar(Static):
                 text.append(f"✓ {name} {age(state.at, now)} ", style="green")
             else:
                 text.append(f"✗ {name}: {one_line(state.message)} ", style="bold red")
-        self.update(text)
+        self.update(text, layout=False)  # one line, always: no reflow of the screen
