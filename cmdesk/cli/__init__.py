@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from cmdesk.cli.accounts import accounts, doctor
+from cmdesk.cli.bench import bench_data
 from cmdesk.cli.replies import replies as replies_group
 from cmdesk.cli.report import export_events, import_, report
 from cmdesk.config import Config, ConfigError, default_db_path, load_config
@@ -180,3 +181,4 @@ main.add_command(import_)
 export.add_command(export_events)
 main.add_command(accounts)
 main.add_command(doctor)
+main.add_command(bench_data)

@@ -51,8 +51,8 @@ BASE_VIEWS = (OPEN, SNOOZED, REPLIED, DONE, HIDDEN, ALL)
 
 def available_views(db: sqlite_utils.Database) -> list[View]:
     """The fixed views, then the open queue of each network and of each brand."""
-    networks = [r[0] for r in db.execute("SELECT DISTINCT network FROM items ORDER BY 1")]
-    brands = [r[0] for r in db.execute("SELECT DISTINCT brand FROM items ORDER BY 1")]
+    networks = _distinct(db, "network")
+    brands = _distinct(db, "brand")
     return [
         *BASE_VIEWS,
         *(View(f"Open · {network}", network=network) for network in networks),
@@ -60,14 +60,30 @@ def available_views(db: sqlite_utils.Database) -> list[View]:
     ]
 
 
-def view_ids(db: sqlite_utils.Database, view: View) -> array:
-    """Row ids of `view` in display order: longest waiting first, search newest first."""
+def _distinct(db: sqlite_utils.Database, column: str) -> list[str]:
+    """The column's distinct values in order, one index seek each (a DISTINCT reads 1M rows)."""
+    values: list[str] = []
+    value = db.execute(f"SELECT min({column}) FROM items").fetchone()[0]
+    while value is not None:
+        values.append(value)
+        value = db.execute(
+            f"SELECT min({column}) FROM items WHERE {column} > ?", [value]
+        ).fetchone()[0]
+    return values
+
+
+def view_ids(db: sqlite_utils.Database, view: View, *, limit: int = SEARCH_LIMIT) -> array:
+    """Row ids of `view` in display order: longest waiting first, search newest first.
+
+    A search returns its `limit` newest matches (FTS5 walks its index newest first, so
+    the top 200 of a word in 10% of a million rows takes milliseconds, not a sort by rank).
+    """
     if view.search is not None:
         sql = (
             "SELECT f.rowid FROM items_fts f JOIN items i ON i.rowid = f.rowid "
             "WHERE items_fts MATCH ? AND i.context_only = 0 ORDER BY f.rowid DESC LIMIT ?"
         )
-        params: list[Any] = [fts_query(view.search), SEARCH_LIMIT]
+        params: list[Any] = [fts_query(view.search), min(limit, SEARCH_LIMIT)]
     else:
         where, params = ["context_only = 0"], []
         if view.statuses is not None:
