@@ -6,12 +6,15 @@ import json
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 
-from cmdesk.demo import DEMO_TOKEN, demo_config, demo_transport
+from cmdesk.connectors.replay import Replay
+from cmdesk.demo import DEMO_TOKEN, demo_config, demo_replay
 from cmdesk.model import Status
 from cmdesk.store import Store
 from cmdesk.store.views import ALL
+from cmdesk.tui.app import CmdeskApp
 
 from .conftest import FIXTURES
 from .tui_helpers import detail_text, list_lines, make_app, screen_lines, settle, status_text
@@ -26,11 +29,19 @@ HOSTILE = [
 ]
 
 
-def demo_app(db: Path, fixtures: Path = FIXTURES):  # type: ignore[no-untyped-def]
+def demo_app(db: Path, fixtures: Path = FIXTURES, replays: list[Replay] | None = None) -> CmdeskApp:
+    """The app as `cmdesk demo` builds it; `replays` gets the replay (what was posted)."""
+
+    def transport(store: Store) -> httpx.MockTransport:
+        replay = demo_replay(store, fixtures)
+        if replays is not None:
+            replays.append(replay)
+        return replay.transport()
+
     return make_app(
         db,
         demo_config(fixtures),
-        transport_factory=lambda store: demo_transport(store, fixtures),
+        transport_factory=transport,
         tokens=lambda _a: DEMO_TOKEN,
         demo=True,
         library_dir=FIXTURES / "replies",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from textual.widgets import Input, OptionList, TextArea
 
-from cmdesk.model import Status
+from cmdesk.connectors.replay import Replay
+from cmdesk.model import EventKind, Status
 from cmdesk.store import Store
 from cmdesk.tui.screens.composer import ComposerScreen
 from cmdesk.tui.widgets.inbox_list import InboxList
@@ -35,9 +37,10 @@ async def test_suggestions_panel_shows_the_best_replies_with_why(tmp_path: Path)
         assert "words: remboursement" in shown or "“" in shown
 
 
-async def test_r_opens_the_best_reply_rendered_and_ctrl_s_queues_it(tmp_path: Path) -> None:
+async def test_r_opens_the_best_reply_rendered_and_ctrl_s_sends_it(tmp_path: Path) -> None:
     db = tmp_path / "d.db"
-    app = demo_app(db)
+    replays: list[Replay] = []
+    app = demo_app(db, replays=replays)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await search_to(pilot, "remboursement")
@@ -62,7 +65,19 @@ async def test_r_opens_the_best_reply_rendered_and_ctrl_s_queues_it(tmp_path: Pa
     assert entry.payload["template"] and entry.payload["sent"] != entry.payload["template"]
     assert 0 < entry.payload["personalisation"] < 10
     assert store.draft(item.id) is None
+    assert entry.state == "sent"
+    assert store.item(item.id).status == Status.REPLIED  # type: ignore[union-attr]
+    (replied,) = [e for e in store.events(item.id) if e.kind == EventKind.REPLIED]
+    assert replied.payload["reply_id"] == "refund-fr"
+    assert replied.payload["sent"] == entry.payload["sent"]
+    assert replied.payload["template"] == entry.payload["template"]
+    assert replied.payload["personalisation"] == entry.payload["personalisation"]
     store.close()
+    (posted,) = [r for r in replays[0].posted if r.url.path == "/posts.json"]
+    body = json.loads(posted.content)
+    assert body["raw"] == entry.payload["sent"]
+    *_, topic_id, post_number = item.url.split("/")  # …/t/<slug>/<topic id>/<post number>
+    assert (body["topic_id"], body["reply_to_post_number"]) == (int(topic_id), int(post_number))
 
 
 async def test_digit_starts_from_that_suggestion(tmp_path: Path) -> None:
