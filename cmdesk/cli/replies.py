@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -103,3 +104,21 @@ def _load(path: Path | None) -> Library:
 def _fail(message: str) -> None:
     click.echo(f"cmdesk: {message}", err=True)
     sys.exit(1)
+
+
+@replies.command("forget-usage")
+@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False))
+def forget_usage(db_path: Path | None) -> None:
+    """Reset the learned ranking: replies sent before now no longer boost suggestions."""
+    from cmdesk.config import default_db_path
+    from cmdesk.store import Store, StoreError
+
+    try:
+        store = Store(db_path or default_db_path(), create=False)
+        before = store.reply_usage()
+        store.set_meta("usage_since", str(int(time.time() * 1000)))
+        store.close()
+    except StoreError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"Forgot {sum(before.values())} past uses of {len(before)} replies.")
