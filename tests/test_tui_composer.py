@@ -195,3 +195,38 @@ async def test_moderation_keys_hide_spam_and_refuse_what_a_network_cannot(
     assert entry.action == "spam"
     assert store.item(mastodon_item.id).status != Status.HIDDEN  # type: ignore[union-attr]
     store.close()
+
+
+async def test_a_huge_paste_is_kept_as_a_draft_and_blocked_with_a_clear_message(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "d.db"
+    app = demo_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        item = current(app)
+        await pilot.press("r")
+        await settle(pilot)
+        app.screen.query_one(TextArea).load_text("spam " * 200_000)  # 1 MB
+        await pilot.pause(1.0)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen)
+        assert f"Too long for {item.network}" in notifications(app)
+    store = Store(db)
+    assert len(store.draft(item.id).text) == 1_000_000  # type: ignore[union-attr]
+    assert store.outbox_for(item.id) == []
+    store.close()
+
+
+async def test_without_a_library_r_opens_an_empty_composer(tmp_path: Path) -> None:
+    app = demo_app(tmp_path / "d.db")
+    app.library_dir = tmp_path / "no-library"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "No reply library at" in notifications(app)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen)
+        assert app.screen.query_one(TextArea).text == ""

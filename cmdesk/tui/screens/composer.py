@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from cmdesk.tui.app import CmdeskApp
 
 AUTOSAVE_S = 0.4
+#: Above this many characters the length and banned words are counted when typing pauses.
+LARGE_TEXT = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class ComposerScreen(Screen[Queued | None]):
         self.template = ""
         self._confirm_banned = False
         self._autosave: Timer | None = None
+        self._status_timer: Timer | None = None
         if draft is not None:
             self.reply_id, self.template, self.initial = draft.reply_id, draft.template, draft.text
         elif start is not None:
@@ -169,7 +172,12 @@ class ComposerScreen(Screen[Queued | None]):
     @on(TextArea.Changed)
     def _changed(self) -> None:
         self._confirm_banned = False
-        self._update_status()
+        if len(self._text()) < LARGE_TEXT:
+            self._update_status()
+        else:  # a huge paste: count once typing pauses, not on every key
+            if self._status_timer is not None:
+                self._status_timer.stop()
+            self._status_timer = self.set_timer(AUTOSAVE_S, self._update_status)
         if self._autosave is not None:
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_S, self._save_draft)
