@@ -12,22 +12,18 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 
 from cmdesk.cli.accounts import accounts, doctor
 from cmdesk.cli.bench import bench_data
+from cmdesk.cli.common import config_option, db_option, friendly_errors
 from cmdesk.cli.replies import replies as replies_group
 from cmdesk.cli.report import export_events, import_, report
 from cmdesk.config import Config, ConfigError, default_db_path, load_config
-from cmdesk.connectors.replay import FixtureError
-from cmdesk.store import Store, StoreError
-
-P = ParamSpec("P")
-R = TypeVar("R")
+from cmdesk.store import Store
 
 #: Columns of `cmdesk export items`, documented in the README.
 EXPORT_COLUMNS = (
@@ -35,31 +31,6 @@ EXPORT_COLUMNS = (
     "author_id", "author_handle", "author_name", "text", "lang", "url", "created_at",
     "received_at", "status", "snooze_until", "labels", "assignee", "context_only",
 )  # fmt: skip
-
-
-def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn the errors a user can fix into one line on stderr and exit status 1."""
-
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except (ConfigError, StoreError, FixtureError) as exc:
-            click.echo(f"cmdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-db_option = click.option(
-    "--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), help="SQLite store to use."
-)
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Config file (default: the platform config dir, or CMDESK_CONFIG).",
-)
 
 
 @click.group(invoke_without_command=True)

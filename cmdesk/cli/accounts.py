@@ -8,40 +8,12 @@ keyring: it is never printed, and never written to the config.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
 import click
 
+from cmdesk.cli.common import config_option, friendly_errors
 from cmdesk.config import ConfigError, default_config_path, default_db_path
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Config file (default: the platform config dir, or CMDESK_CONFIG).",
-)
-
-
-def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Mistakes a user can fix become one line on stderr and exit status 1."""
-
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from cmdesk.accounts import AccountError
-
-        try:
-            return command(*args, **kwargs)
-        except (AccountError, ConfigError) as exc:
-            click.echo(f"cmdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
 
 
 @click.group()
@@ -61,7 +33,7 @@ def accounts() -> None:
     help="The token (default: a hidden prompt; a flag leaves it in your shell history).",
 )
 @config_option
-@one_line_errors
+@friendly_errors
 def add(
     name: str | None,
     name_option: str | None,
@@ -123,7 +95,7 @@ def add(
 
 @accounts.command("list")
 @config_option
-@one_line_errors
+@friendly_errors
 def list_accounts(config_path: Path | None) -> None:
     """Every configured account, and where its token comes from."""
     from cmdesk.accounts import token_source
@@ -146,7 +118,7 @@ def list_accounts(config_path: Path | None) -> None:
 @accounts.command("test")
 @click.argument("names", nargs=-1)
 @config_option
-@one_line_errors
+@friendly_errors
 def test_accounts(names: tuple[str, ...], config_path: Path | None) -> None:
     """Prove each account's token with one call (all accounts when no NAMES)."""
     from cmdesk.accounts import AccountError, check_account
@@ -179,7 +151,7 @@ def test_accounts(names: tuple[str, ...], config_path: Path | None) -> None:
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @config_option
-@one_line_errors
+@friendly_errors
 def remove(name: str, yes: bool, config_path: Path | None) -> None:
     """Remove account NAME from the config, and its token from the keyring."""
     from cmdesk.accounts import remove_account

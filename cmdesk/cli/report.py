@@ -12,45 +12,16 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator
-from functools import wraps
 from pathlib import Path
-from typing import IO, Any, ParamSpec, TypeVar
+from typing import IO, Any
 
 import click
 
-from cmdesk.config import ConfigError, default_db_path, load_config
+from cmdesk.cli.common import ArchiveError, config_option, db_option, friendly_errors
+from cmdesk.config import default_db_path, load_config
 from cmdesk.model import EventKind, Kind, Status
-from cmdesk.store import Store, StoreError
+from cmdesk.store import Store
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class ArchiveError(Exception):
-    """A line of an import file that cannot be imported, said as `file:line: what`."""
-
-
-def _one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except (ConfigError, StoreError, ArchiveError) as exc:
-            click.echo(f"cmdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-_db_option = click.option(
-    "--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), help="SQLite store to use."
-)
-_config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Config file (default: the platform config dir, or CMDESK_CONFIG).",
-)
 _date = click.DateTime(formats=["%Y-%m-%d"])
 
 
@@ -89,9 +60,9 @@ def _dimensions(_ctx: click.Context, _param: click.Parameter, value: str) -> tup
     "--wall-clock", is_flag=True, help="Count every hour, even where business hours are set."
 )
 @click.option("--now", "now_ms", type=int, hidden=True, help="Report as of this epoch ms (tests).")
-@_db_option
-@_config_option
-@_one_line_errors
+@db_option
+@config_option
+@friendly_errors
 def report(
     since: dt.datetime | None,
     until: dt.datetime | None,
@@ -137,8 +108,8 @@ def report(
 
 @click.command("events")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@_db_option
-@_one_line_errors
+@db_option
+@friendly_errors
 def export_events(fmt: str, db_path: Path | None) -> None:
     """Every event, oldest first, one JSON object per line (id, item_id, kind, at, actor,
     payload): with `export items`, everything `import` needs to rebuild the figures."""
@@ -160,8 +131,8 @@ _file = click.File("r", encoding="utf-8")
 
 @import_.command("items")
 @click.argument("source", type=_file)
-@_db_option
-@_one_line_errors
+@db_option
+@friendly_errors
 def import_items(source: IO[str], db_path: Path | None) -> None:
     """Add the items of FILE ('-' for stdin) that the store does not hold yet.
 
@@ -179,8 +150,8 @@ def import_items(source: IO[str], db_path: Path | None) -> None:
 
 @import_.command("events")
 @click.argument("source", type=_file)
-@_db_option
-@_one_line_errors
+@db_option
+@friendly_errors
 def import_events(source: IO[str], db_path: Path | None) -> None:
     """Add the events of FILE ('-' for stdin) that the store does not hold yet.
 
