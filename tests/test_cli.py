@@ -137,3 +137,12 @@ def test_bad_input_is_one_line_on_stderr_never_a_traceback(
     assert "Traceback" not in result.output
     (line,) = result.output.strip().splitlines()
     assert line.startswith("cmdesk: ") and expected in line
+
+
+def test_demo_on_a_corrupt_store_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    db = tmp_path / "corrupt.db"
+    db.write_bytes(b"not a database" * 300)
+    result = CliRunner().invoke(main, ["demo", "--db", str(db)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("cmdesk: ") and "corrupt or not a cmdesk database" in line

@@ -74,6 +74,7 @@ class InboxScreen(Screen[None]):
         Binding("d", "moderate('delete')", "Delete", show=False),
         Binding("b", "moderate('block')", "Block author", show=False),
         Binding("m", "moderate('mute')", "Mute author", show=False),
+        Binding("X", "moderate('report')", "Report to the platform", show=False),
         Binding("ctrl+r", "sync", "Sync", show=False),
         Binding("escape", "back", "Back", show=False),
         Binding("question_mark", "help", "Help"),
