@@ -52,6 +52,7 @@ def write_config(server: ReplayServer, tmp_path: Path, only: str | None = None) 
     for host in HOSTS:
         text = text.replace(f"https://{host}", server.base_url(host))
     if only is not None:
+        text = text.split("\n[brand.")[0]  # brand tables need their brand's accounts
         tables = text.split("\n[[account]]\n")
         text = "\n[[account]]\n".join([tables[0], *(t for t in tables[1:] if f'"{only}"' in t)])
     path = tmp_path / "config.toml"

@@ -113,6 +113,25 @@ class GroupStats:
 
 
 @dataclass(frozen=True, slots=True)
+class DayCount:
+    """Opportunities that started on one local day, and how many of them got a reply."""
+
+    date: dt.date
+    received: int
+    replied: int
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """What the report screen plots, folded in the same pass as the figures."""
+
+    #: Every day of the period in order (days with nothing are there, with zeros).
+    days: tuple[DayCount, ...]
+    #: Every first response of the report, sorted (ms; open time under business hours).
+    first_response_ms: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     by: tuple[str, ...]
     mode: str
@@ -121,6 +140,8 @@ class Report:
     now: int
     groups: tuple[GroupStats, ...]
     total: GroupStats
+    #: Only when asked for (`series=True`): a CLI table does not pay for it.
+    series: Series | None = None
 
 
 def _stats(key: tuple[str | None, ...], by: tuple[str, ...], g: _Group) -> GroupStats:
@@ -172,6 +193,8 @@ class _Folder:
         now: int,
         first_day: int | None,
         last_day: int | None,
+        *,
+        series: bool = False,
     ) -> None:
         self.rules = rules
         self.by = by
@@ -181,7 +204,9 @@ class _Folder:
         self.groups: dict[tuple[Any, ...], _Group] = {}
         self._by_agent = "agent" in by
         self._by_day = "day" in by
-        self._need_day = self._by_day or first_day is not None or last_day is not None
+        self._need_day = self._by_day or first_day is not None or last_day is not None or series
+        #: Per local day, [received, replied]: only for `Series`.
+        self.daily: dict[int, list[int]] | None = {} if series else None
         self._picks = tuple(DIMENSIONS.index(name) for name in by)
         #: Without day or agent, a segment's opportunities all go to one group.
         self._segment_group: dict[int, _Group] = {}
@@ -231,7 +256,7 @@ class _Folder:
                     if reply_at < 0 and done_at < 0 and closed_at < 0:
                         continue  # still waiting: its clock runs on
                     outcome = (reply_at, done_at, closed_at, agent)
-                    self.add(segment, start, again, outcome, replies)
+                    self.add(segment, start, again, outcome, replies, rows[0][0])
                 started = True
                 start, again = at, code == REOPENED or bool(value)
                 reply_at = done_at = closed_at = -1
@@ -248,7 +273,7 @@ class _Folder:
                 agent = actor
         if start >= 0:
             outcome = (reply_at, done_at, closed_at, agent)
-            self.add(segment, start, again, outcome, replies)
+            self.add(segment, start, again, outcome, replies, rows[0][0])
 
     def add(
         self,
@@ -257,8 +282,13 @@ class _Folder:
         reopened: bool,
         outcome: tuple[int, int, int, str | None],
         replies: list[tuple[str | None, float]],
+        item_id: str | None = None,
     ) -> None:
-        """Count one opportunity; `outcome` is (reply, done, closed) times (-1: none), agent."""
+        """Count one opportunity; `outcome` is (reply, done, closed) times (-1: none), agent.
+
+        `item_id` is only known when the source was asked for ids (a drill-down, which
+        overrides this method); counting does not need it.
+        """
         reply_at, done_at, closed_at, agent = outcome
         day = 0
         if self._need_day:
@@ -269,6 +299,14 @@ class _Folder:
                 return
         g = self._group_of(segment, day, agent)
         g.received += 1
+        daily = self.daily
+        if daily is not None:
+            counts = daily.get(day)
+            if counts is None:
+                counts = daily[day] = [0, 0]
+            counts[0] += 1
+            if reply_at >= 0 and closed_at < 0:
+                counts[1] += 1
         if reopened:
             g.reopened += 1
         calendar = segment.calendar
@@ -332,7 +370,7 @@ def _without_undone(rows: list[EventRow]) -> list[EventRow]:
 class ReportSource(Protocol):
     """Where the rows come from: `cmdesk.store.reporting.ReportReader`, or `MemorySource`."""
 
-    def summaries(self, *, with_actors: bool) -> Iterable[SummaryRow]: ...
+    def summaries(self, *, with_actors: bool, with_ids: bool = False) -> Iterable[SummaryRow]: ...
 
     def events_for(self, item_ids: Sequence[str]) -> Iterable[EventRow]: ...
 
@@ -345,6 +383,7 @@ def compute_report(
     since: dt.date | None = None,
     until: dt.date | None = None,
     now: int,
+    series: bool = False,
 ) -> Report:
     """Per-group figures from `source`. An opportunity is kept when its start's local day
     (in the brand's timezone, else UTC) is within [since, until], both inclusive.
@@ -353,23 +392,35 @@ def compute_report(
     an undo, or events before their receipt come back as events and are folded one by
     one (`_Folder.item`). Both paths end in `_Folder.add`; tests check they agree.
     """
-    by = tuple(by)
-    for name in by:
-        if name not in DIMENSIONS:
-            raise ValueError(f"unknown grouping {name!r} (known: {', '.join(DIMENSIONS)})")
+    by = check_dimensions(by)
     folder = _Folder(
         rules,
         by,
         now,
         date_to_day(since) if since else None,
         date_to_day(until) if until else None,
+        series=series,
     )
     folder.seed((a.name, a.network, a.brand) for a in rules.config.accounts)
-    with_actors = "agent" in by
+    fold(source, folder)
+    return _report(folder, by, since, until, now)
+
+
+def check_dimensions(by: Sequence[str]) -> tuple[str, ...]:
+    by = tuple(by)
+    for name in by:
+        if name not in DIMENSIONS:
+            raise ValueError(f"unknown grouping {name!r} (known: {', '.join(DIMENSIONS)})")
+    return by
+
+
+def fold(source: ReportSource, folder: _Folder, *, with_ids: bool = False) -> None:
+    """Pass every opportunity of `source` to `folder.add`; with ids, each with its item id."""
+    with_actors = "agent" in folder.by
     folded: dict[str, Segment] = {}
     add = folder.add
-    by_key = rules.by_key
-    for row in source.summaries(with_actors=with_actors):
+    by_key = folder.rules.by_key
+    for row in source.summaries(with_actors=with_actors, with_ids=with_ids):
         segment = by_key(row[0])
         if row[1] in segment.excluded_handles:
             continue  # our own post, or a bot's
@@ -383,7 +434,7 @@ def compute_report(
             closed_at = None  # answered first: the later moderation does not un-answer it
         agent = None
         if with_actors:
-            replier, closer, moderator = row[9:]
+            replier, closer, moderator = row[9:12]
             if closed_at is not None:
                 agent = moderator[16:]
             elif reply_at is not None:
@@ -396,11 +447,11 @@ def compute_report(
             -1 if closed_at is None else closed_at,
             agent,
         )
-        add(segment, start, bool(follow_up), outcome, _replies(replies, with_actors))
+        item_id = row[-1] if with_ids else None
+        add(segment, start, bool(follow_up), outcome, _replies(replies, with_actors), item_id)
     ids = sorted(folded)
     for item_id, rows in groupby(source.events_for(ids), key=itemgetter(0)):
         folder.item(folded[item_id], list(rows))
-    return _report(folder, by, since, until, now)
 
 
 def _replies(text: str | None, with_actors: bool) -> list[tuple[str | None, float]]:
@@ -425,8 +476,29 @@ def _report(
     rules = folder.rules
     if not rules.wall_clock and any(b.business_hours for b in rules.config.brands.values()):
         total.mode_hint = BUSINESS_HOURS
-    overall = _stats((), (), total)
-    return Report(by, overall.mode, since, until, now, tuple(groups), overall)
+    overall = _stats((), (), total)  # sorts total.first_response in place
+    series = None
+    if folder.daily is not None:
+        series = _series(folder.daily, since, until, tuple(total.first_response))
+    return Report(by, overall.mode, since, until, now, tuple(groups), overall, series)
+
+
+def _series(
+    daily: dict[int, list[int]],
+    since: dt.date | None,
+    until: dt.date | None,
+    first_response: tuple[int, ...],
+) -> Series:
+    """The plots' data. `first_response` comes sorted; the days run from `since` (or the
+    first day seen) to `until` (or the last), days without anything included as zeros."""
+    first = date_to_day(since) if since else min(daily, default=None)
+    last = date_to_day(until) if until else max(daily, default=None)
+    days: list[DayCount] = []
+    if first is not None and last is not None:
+        for day in range(first, last + 1):
+            received, replied = daily.get(day, (0, 0))
+            days.append(DayCount(day_to_date(day), received, replied))
+    return Series(tuple(days), first_response)
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -450,7 +522,8 @@ class MemorySource:
         rows.sort(key=itemgetter(0, 1))
         self._events = {item_id: list(group) for item_id, group in groupby(rows, key=itemgetter(0))}
 
-    def summaries(self, *, with_actors: bool) -> Iterator[SummaryRow]:
+    def summaries(self, *, with_actors: bool, with_ids: bool = False) -> Iterator[SummaryRow]:
+        """Every item goes to the full fold, which knows its id: `with_ids` changes nothing."""
         for item in self._items.values():
             if item.context_only or item.id not in self._events:
                 continue

@@ -55,8 +55,10 @@ def to_json(report: Report) -> str:
 
 def write_csv(report: Report, out: IO[str]) -> None:
     """One row per group: the grouping columns, then every figure (ms, ratios 0-1).
-    Cells a spreadsheet would run as formulas (brand or agent names) are quoted."""
-    writer = csv.writer(out, lineterminator="\n")
+    Cells a spreadsheet would run as formulas (brand or agent names) are quoted. Rows end
+    in CRLF (RFC 4180): with a bare LF, a CR inside a name was left unquoted and began a
+    new row there, whose first cell a spreadsheet would run."""
+    writer = csv.writer(out)
     writer.writerow([*report.by, *FIGURES])
     for group in report.groups:
         cells: list[Any] = [spreadsheet_safe(value) for value in group.key]

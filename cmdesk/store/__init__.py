@@ -52,6 +52,12 @@ class Store:
         with self._lock:
             self.db.conn.close()
 
+    def interrupt(self) -> None:
+        """Stop what another thread is reading on this connection now (it gets a
+        `StoreError`): a report fold the CM no longer waits for. Safe from any thread,
+        so it does not take the lock that reader holds."""
+        self.db.conn.interrupt()
+
     @_guarded
     def ingest(
         self, account: str, new: Sequence[Item], cursors: dict[str, str], now: int
@@ -63,8 +69,8 @@ class Store:
         return items.cursors_for(self.db, account)
 
     @_guarded
-    def view_ids(self, view: View) -> array:
-        return views.view_ids(self.db, view)
+    def view_ids(self, view: View, *, limit: int | None = None) -> array:
+        return views.view_ids(self.db, view, limit=limit)
 
     @_guarded
     def views(self) -> list[View]:

@@ -27,6 +27,7 @@ KEY_SEP = "\x1f"
 #: follow-up is 1 when the sync marked the receipt as following up a closed thread. With
 #: actors, three more columns: the first replier, the first closer (done), the first
 #: moderator (hidden or spam), each as a 15-digit time (+1 digit: spam) then the name.
+#: With ids, one more last column: the item id (what a report's drill-down lists).
 SummaryRow = tuple[Any, ...]
 #: `(item_id, at, code, actor, value)`; value depends on the kind:
 #: received: 1 if it follows up a replied/done conversation (payload `reopens`) else 0;
@@ -69,7 +70,7 @@ SELECT
   i.account || char(31) || i.network || char(31) || i.brand,
   lower(ltrim(trim(coalesce(i.author_handle, ''), ' '), '@')),
   iif(p.folded, p.item_id, NULL), p.received, p.replied, p.done, p.closed, p.replies,
-  p.follow_up{picked}
+  p.follow_up{picked}{ids}
 FROM per_item AS p JOIN items AS i ON i.id = p.item_id
 WHERE i.context_only = 0
 """
@@ -87,8 +88,9 @@ class ReportReader:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
-    def summaries(self, *, with_actors: bool) -> Iterator[SummaryRow]:
+    def summaries(self, *, with_actors: bool, with_ids: bool = False) -> Iterator[SummaryRow]:
         """One row per actionable item with metric events (see `SummaryRow`)."""
+        ids = ", p.item_id" if with_ids else ""
         if with_actors:
             replies = f"group_concat(actor || char(31) || {_PERSONALISATION}, char(30))"
             sql = _SUMMARY_SQL.format(
@@ -96,10 +98,11 @@ class ReportReader:
                 actors=_ACTORS,
                 kinds=_KINDS,
                 picked=", p.replier, p.closer, p.moderator",
+                ids=ids,
             )
         else:
             replies = f"group_concat({_PERSONALISATION})"
-            sql = _SUMMARY_SQL.format(replies=replies, actors="", kinds=_KINDS, picked="")
+            sql = _SUMMARY_SQL.format(replies=replies, actors="", kinds=_KINDS, picked="", ids=ids)
         yield from self.db.execute(sql)
 
     def events_for(self, item_ids: Sequence[str]) -> Iterator[EventRow]:

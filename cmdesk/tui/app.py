@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,10 @@ from cmdesk.tui.themes import load_themes, theme_dirs
 FALLBACK_THEME = "textual-dark"
 
 
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
 class CmdeskApp(App[None]):
     CSS_PATH = "cmdesk.tcss"
     TITLE = "cmdesk"
@@ -40,9 +45,13 @@ class CmdeskApp(App[None]):
         demo: bool = False,
         sync_on_start: bool = True,
         library_dir: Path | None = None,
+        clock: Callable[[], int] = wall_clock_ms,
     ) -> None:
         super().__init__()
         self.config = config
+        #: Now, in epoch ms, for what the screens show (SLA badges, report periods);
+        #: tests and snapshots pass a fixed one.
+        self.clock = clock
         self.library_dir = library_dir
         #: Built in a worker and swapped in whole; None until then.
         self.replies_index: SuggestionIndex | None = None
@@ -111,7 +120,7 @@ class CmdeskApp(App[None]):
             return
         index = await asyncio.to_thread(SuggestionIndex.build, library.replies)
         try:
-            self.reply_usage = await self.backend.read(self.backend.reader.reply_usage)
+            self.reply_usage = await self.backend.read_bulk(self.backend.bulk.reply_usage)
         except StoreError as exc:
             self.report_error(str(exc))
         self.replies_index = index
@@ -132,7 +141,7 @@ class CmdeskApp(App[None]):
         """Send what the outbox holds; failures show in the status bar and stay queued."""
         problems = await self.sync_loop.run(self.engine.drain_outbox())
         try:
-            self.reply_usage = await self.backend.read(self.backend.reader.reply_usage)
+            self.reply_usage = await self.backend.read_bulk(self.backend.bulk.reply_usage)
         except StoreError as exc:
             problems.append(str(exc))
         screen = self._inbox()

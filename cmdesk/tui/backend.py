@@ -23,12 +23,21 @@ class Backend:
     def __init__(self, path: Path) -> None:
         self.writer = Store(path)
         self.reader = Store(path)
+        #: Reads that scan much of the store (a view's whole order, the counts, usage
+        #: stats: up to a second at a million items) have their own connection and
+        #: thread, so a page of rows or the detail pane never queues behind them.
+        self.bulk = Store(path)
         self._writes = ThreadPoolExecutor(1, thread_name_prefix="cmdesk-write")
         self._reads = ThreadPoolExecutor(1, thread_name_prefix="cmdesk-read")
+        self._bulk_reads = ThreadPoolExecutor(1, thread_name_prefix="cmdesk-bulk")
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         call = functools.partial(fn, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._reads, call)
+
+    async def read_bulk(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        call = functools.partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._bulk_reads, call)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         call = functools.partial(fn, *args, **kwargs)
@@ -37,8 +46,10 @@ class Backend:
     def close(self) -> None:
         self._writes.shutdown(wait=True)
         self._reads.shutdown(wait=True)
+        self._bulk_reads.shutdown(wait=True)
         self.writer.close()
         self.reader.close()
+        self.bulk.close()
 
 
 class LoopThread:

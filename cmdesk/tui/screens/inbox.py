@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,20 +22,23 @@ from textual.widgets import Footer, Input
 
 from cmdesk.connectors.base import Capability
 from cmdesk.connectors.registry import connector_class
+from cmdesk.metrics import sla_state
 from cmdesk.model import Item, Status
 from cmdesk.replies.learning import rerank
 from cmdesk.replies.suggest import Suggestion
 from cmdesk.store import StoreError, View
 from cmdesk.store.triage import MODERATION
-from cmdesk.store.views import OPEN
+from cmdesk.store.views import ALL, OPEN
 from cmdesk.tui.screens.composer import ComposerScreen
 from cmdesk.tui.screens.confirm import ConfirmScreen
 from cmdesk.tui.screens.help import HelpScreen, binding_rows
 from cmdesk.tui.screens.label import LabelScreen
+from cmdesk.tui.screens.report import ReportScreen
 from cmdesk.tui.screens.snooze import SnoozeScreen
 from cmdesk.tui.screens.views import ViewsScreen
 from cmdesk.tui.widgets.detail import DetailPane, render_detail
-from cmdesk.tui.widgets.inbox_list import InboxList
+from cmdesk.tui.widgets.inbox_list import CACHE_SIZE, InboxList
+from cmdesk.tui.widgets.sla_badge import badge_text
 from cmdesk.tui.widgets.status_bar import StatusBar
 from cmdesk.tui.widgets.suggestions import SuggestionsPanel
 
@@ -43,9 +47,12 @@ if TYPE_CHECKING:
 
 
 SUGGESTIONS = 5
-#: The detail pane follows the cursor once it rests this long: rendering it costs a
-#: frame or more, so a held key (30 a second) must not pay it on every row.
-DETAIL_DELAY_S = 0.05
+#: The detail pane follows the cursor once it rests this long: its update costs two or
+#: three layouts of the screen (20-50 ms each here), which a held key (30 a second) or a
+#: burst of keys must not pay on every row.
+DETAIL_DELAY_S = 0.1
+#: A view switch shows this many first rows while the whole order is read.
+HEAD_ROWS = 200
 
 
 def now_ms() -> int:
@@ -68,6 +75,7 @@ class InboxScreen(Screen[None]):
         Binding("x,space", "select", "Select"),
         Binding("slash", "search", "Search"),
         Binding("f", "views", "Views"),
+        Binding("R", "report", "Report"),
         Binding("o", "reopen", "Reopen", show=False),
         Binding("H", "moderate('hide')", "Hide", show=False),
         Binding("exclamation_mark", "moderate('spam')", "Spam", show=False),
@@ -88,6 +96,9 @@ class InboxScreen(Screen[None]):
         self.view: View = OPEN
         self.previous_view: View = OPEN
         self.suggested: tuple[str, list[Suggestion]] = ("", [])
+        #: When each fetched row's SLA clock last started (`Store.clock_starts`), read
+        #: with its page; bounded like the list's own cache.
+        self._clock_starts: OrderedDict[str, int] = OrderedDict()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -95,7 +106,7 @@ class InboxScreen(Screen[None]):
                 yield Input(
                     placeholder="/ search every item (Enter runs, Esc goes back)", id="search"
                 )
-                yield InboxList(self._load_rows, id="inbox")
+                yield InboxList(self._load_rows, id="inbox", badge=self._badge())
             with Vertical(id="right"):
                 yield DetailPane(id="detail")
                 yield SuggestionsPanel(id="suggestions")
@@ -113,30 +124,82 @@ class InboxScreen(Screen[None]):
     def on_mount(self) -> None:
         self.inbox.focus()
         self.reload()
+        if self._has_sla():
+            self.set_interval(30, self.inbox.refresh)  # the countdowns move on
 
     async def _load_rows(self, rowids: Any) -> dict[int, Item]:
-        backend = self.app.backend
-        return await backend.read(backend.reader.items_by_rowid, rowids)
+        """A page of rows, with their SLA clock starts when a brand has an SLA (one read)."""
+        reader = self.app.backend.reader
+        if not self._has_sla():
+            return await self.app.backend.read(reader.items_by_rowid, rowids)
+
+        def page() -> tuple[dict[int, Item], dict[str, int]]:
+            rows = reader.items_by_rowid(rowids)
+            return rows, reader.clock_starts([item.id for item in rows.values()])
+
+        rows, starts = await self.app.backend.read(page)
+        self._clock_starts.update(starts)
+        for item_id in starts:
+            self._clock_starts.move_to_end(item_id)
+        while len(self._clock_starts) > 2 * CACHE_SIZE:
+            self._clock_starts.popitem(last=False)
+        return rows
+
+    def _has_sla(self) -> bool:
+        return any(b.sla_minutes or b.sla for b in self.app.config.brands.values())
+
+    def _badge(self) -> Callable[[Item], tuple[str, bool] | None] | None:
+        """The rows' SLA badge (`sla_state`, the report's rule), when any brand has an SLA."""
+        if not self._has_sla():
+            return None
+        config, clock, starts = self.app.config, self.app.clock, self._clock_starts
+
+        def badge(item: Item) -> tuple[str, bool] | None:
+            state = sla_state(item, clock(), config, since=starts.get(item.id))
+            return None if state is None else (badge_text(state), state.breached)
+
+        return badge
 
     # -- loading ------------------------------------------------------------
 
     @work(exclusive=True, group="view")
     async def reload(self, keep: int | None = None, view: View | None = None) -> None:
-        """Rebuild the view's id array off the UI thread and swap it in whole."""
+        """Rebuild the view's id array off the UI thread and swap it in whole.
+
+        A new view (or the first) shows its first rows as soon as they are read (a few
+        ms), then its whole order (a million ids take most of a second); counts come last.
+        """
         view = view or self.view
         backend = self.app.backend
+        landed: int | None = None
         try:
             await backend.write(backend.writer.wake_snoozed, now_ms())
-            ids = await backend.read(backend.reader.view_ids, view)
-            counts = await backend.read(backend.reader.status_counts)
+            if (view != self.view or not self.inbox.ids) and keep is None:
+                head = await backend.read(backend.reader.view_ids, view, limit=HEAD_ROWS)
+                if len(head) == HEAD_ROWS:
+                    was = self.inbox.current_rowid
+                    self.view = view
+                    self.inbox.set_ids(head, keep=was)
+                    self._refresh_status()
+                    await self.inbox.fill()
+                    landed = self.inbox.current_rowid
+                    keep = was if was is not None else landed
+            ids = await backend.read_bulk(backend.bulk.view_ids, view)
         except StoreError as exc:
             self.app.report_error(str(exc))
             return
         self.view = view
+        if landed is not None and self.inbox.current_rowid != landed:
+            keep = self.inbox.current_rowid  # the CM moved meanwhile: stay there
         if keep is None and self.inbox.ids:
             keep = self.inbox.current_rowid
         self.inbox.set_ids(ids, keep=keep)
-        self.status.counts = counts
+        self._refresh_status()
+        try:
+            self.status.counts = await backend.read_bulk(backend.bulk.status_counts)
+        except StoreError as exc:
+            self.app.report_error(str(exc))
+            return
         self._refresh_status()
 
     def _refresh_status(self) -> None:
@@ -164,10 +227,11 @@ class InboxScreen(Screen[None]):
         except StoreError as exc:
             self.app.report_error(str(exc))
             return
-        pane.show(render_detail(item, parents, replies, others))
         ranked = await asyncio.to_thread(self._suggest, item)
         self.suggested = (item.id, ranked)
-        self.query_one(SuggestionsPanel).show(ranked, item, self.app.agent)
+        with self.app.batch_update():  # one layout of the screen for both, not two
+            pane.show(render_detail(item, parents, replies, others))
+            self.query_one(SuggestionsPanel).show(ranked, item, self.app.agent)
 
     def _suggest(self, item: Item) -> list[Suggestion]:
         """Runs in a thread: the index is immutable, the usage dict only ever swapped."""
@@ -186,7 +250,7 @@ class InboxScreen(Screen[None]):
     async def _refresh_counts(self) -> None:
         backend = self.app.backend
         try:
-            self.status.counts = await backend.read(backend.reader.status_counts)
+            self.status.counts = await backend.read_bulk(backend.bulk.status_counts)
         except StoreError as exc:
             self.app.report_error(str(exc))
             return
@@ -238,7 +302,7 @@ class InboxScreen(Screen[None]):
         backend = self.app.backend
         try:
             await backend.write(write, item_ids)
-            counts = await backend.read(backend.reader.status_counts)
+            counts = await backend.read_bulk(backend.bulk.status_counts)
         except StoreError as exc:
             self.app.report_error(f"{verb} failed: {exc}")
             self.reload()
@@ -477,6 +541,38 @@ class InboxScreen(Screen[None]):
         if chosen is not None:
             self.inbox.clear_selection()
             self.reload(view=chosen)
+
+    def action_report(self) -> None:
+        """The report screen, on a store connection of its own; a drill-down's Enter
+        comes back here with the item to show."""
+        report = ReportScreen(self.app.backend.reader.path, self.app.config, clock=self.app.clock)
+        self.app.push_screen(report, self._from_report)
+
+    def _from_report(self, item_id: str | None) -> None:
+        if item_id is not None:
+            self.show_item(item_id)
+
+    @work(group="jump")
+    async def show_item(self, item_id: str) -> None:
+        """Put the cursor on `item_id`: in this view if it is there, else in All."""
+        backend = self.app.backend
+        try:
+            rowid = await backend.read(backend.reader.rowid_of, item_id)
+        except StoreError as exc:
+            self.app.report_error(str(exc))
+            return
+        if rowid is None:
+            self.notify(f"{item_id} is no longer in the store.", severity="warning")
+            return
+        self.inbox.focus()
+        try:
+            index = self.inbox.ids.index(rowid)
+        except ValueError:
+            self.inbox.clear_selection()
+            self.reload(keep=rowid, view=ALL)
+            self.notify(f"Not in {self.view.title}: shown in {ALL.title}.", timeout=3)
+            return
+        self.inbox.move_to(index)
 
     def action_help(self) -> None:
         rows = binding_rows(

@@ -23,19 +23,23 @@ def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
 
 
+#: A message longer than this shows its start only: wrapping a megabyte froze the UI for seconds.
+SHOWN_CHARS = 20_000
+
+
 def _header(item: Item) -> Text:
     text = Text()
-    text.append(visible(item.author.label), style="bold")
-    text.append(f"  @{visible(item.author.handle)}", style="dim")
+    text.append(one_line(item.author.label), style="bold")
+    text.append(f"  @{one_line(item.author.handle)}", style="dim")
     text.append(f"  · {item.network} · {visible(item.brand)} · {item.kind}", style="dim")
     return text
 
 
 def _brief(item: Item, prefix: str) -> Text:
     text = Text(prefix, style="dim")
-    text.append(visible(item.author.label), style="bold")
+    text.append(one_line(item.author.label), style="bold")
     text.append(": ")
-    text.append(one_line(item.text)[:200])
+    text.append(one_line(item.text[:1_000])[:200])
     return text
 
 
@@ -56,7 +60,10 @@ def render_detail(
         meta += " · " + " ".join(f"#{label}" for label in item.labels)
     parts.append(Text(visible(meta), style="dim"))
     parts.append(Text(""))
-    parts.append(Text(visible(item.text)))
+    parts.append(Text(visible(item.text[:SHOWN_CHARS])))
+    if len(item.text) > SHOWN_CHARS:
+        more = f"… {len(item.text) - SHOWN_CHARS:,} more characters (`cmdesk export items`)"
+        parts.append(Text(more, style="dim italic"))
     if item.url:
         parts.append(Text(visible(item.url), style="dim underline"))
     if replies:
@@ -65,7 +72,7 @@ def render_detail(
         parts.extend(_brief(reply, "  ↳ ") for reply in replies)
     if others:
         parts.append(Text(""))
-        parts.append(Text(f"More from {visible(item.author.label)}", style="bold underline"))
+        parts.append(Text(f"More from {one_line(item.author.label)}", style="bold underline"))
         parts.extend(_brief(other, f"  {age(other.created_at, now):>4} ") for other in others)
     return Group(*parts)
 

@@ -29,6 +29,10 @@ CACHE_SIZE = 5_000
 #: Removals remembered for an in-place undo.
 UNDO_DEPTH = 100
 Loader = Callable[[Sequence[int]], Awaitable[dict[int, Item]]]
+#: A row's SLA badge: its text and whether it is late, or None for no badge.
+Badge = Callable[[Item], "tuple[str, bool] | None"]
+#: Cells the badge column takes when a badge is given (see `cmdesk.tui.widgets.sla_badge`).
+BADGE_WIDTH = 8
 
 NETWORK_COLOURS = {
     "mastodon": "#8c8dff",
@@ -85,6 +89,8 @@ class InboxList(ScrollView, can_focus=True):
         "inbox--dim",
         "inbox--labels",
         "inbox--author",
+        "inbox--sla",
+        "inbox--breached",
     }
 
     DEFAULT_CSS = """
@@ -95,6 +101,8 @@ class InboxList(ScrollView, can_focus=True):
     InboxList > .inbox--dim { color: $text-muted; }
     InboxList > .inbox--labels { color: $warning; }
     InboxList > .inbox--author { color: $text; text-style: bold; }
+    InboxList > .inbox--sla { color: $text-muted; }
+    InboxList > .inbox--breached { color: $error; text-style: bold; }
     """
 
     class Highlighted(Message):
@@ -104,9 +112,13 @@ class InboxList(ScrollView, can_focus=True):
             super().__init__()
             self.item = item
 
-    def __init__(self, loader: Loader, *, id: str | None = None) -> None:
+    def __init__(
+        self, loader: Loader, *, id: str | None = None, badge: Badge | None = None
+    ) -> None:
         super().__init__(id=id)
         self._loader = loader
+        #: With a badge, every row keeps a column for it (blank where none applies).
+        self._badge = badge
         self.ids = array("q")
         self.cursor = 0
         #: Selected row ids, in the order the CM picked them.
@@ -115,6 +127,8 @@ class InboxList(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._announced: int | None = None
         self._style: Style | None = None
+        #: Per row id: the item and width its texts were fitted for, and the texts.
+        self._cells: dict[int, tuple[Item, int, tuple[str, str, str, str, str]]] = {}
         #: What each recent `remove` took out, and where from, for `restore`.
         self._removals: list[tuple[set[int], list[tuple[int, int]]]] = []
 
@@ -332,21 +346,58 @@ class InboxList(ScrollView, can_focus=True):
         author = base + self.get_component_rich_style("inbox--author")
         labels = base + Style(color=self.get_component_rich_style("inbox--labels").color)
         mark = "▌" if rowid in self.selected else " "
+        cells = self._cells.get(rowid)
+        if cells is None or cells[0] is not item or cells[1] != width:
+            if len(self._cells) > 2 * CACHE_SIZE:
+                self._cells.clear()
+            cells = self._cells[rowid] = (item, width, self._texts(item, width))
+        network_cell, brand_cell, author_cell, labels_cell, text_cell = cells[2]
         segments = [
             Segment(f"{mark}{STATUS_MARKS[item.status]} ", base),
-            Segment(fit(item.network, 9) + " ", network),
-            Segment(fit(one_line(item.brand), 12) + " ", dim),
-            Segment(fit(one_line(item.author.label), 16) + " ", author),
+            Segment(network_cell, network),
+            Segment(brand_cell, dim),
+            Segment(author_cell, author),
             Segment(age(item.created_at, int(time.time() * 1000)).rjust(4) + " ", dim),
         ]
-        if item.labels:
-            segments.append(
-                Segment(one_line(" ".join(f"#{label}" for label in item.labels)) + " ", labels)
-            )
-        # Only `width` cells show, and measuring a 4,000-character post costs more than the
-        # rest of the row: twice the width in characters fills it (bar zero-width marks).
-        segments.append(Segment(one_line(item.text[: width * 2]), base))
+        if self._badge is not None:
+            segments.append(self._badge_segment(item, base))
+        if labels_cell:
+            segments.append(Segment(labels_cell, labels))
+        segments.append(Segment(text_cell, base))
         return Strip(segments).adjust_cell_length(width, base)
+
+    @staticmethod
+    def _texts(item: Item, width: int) -> tuple[str, str, str, str, str]:
+        """A row's fitted texts, made once per item and width: a full repaint (every
+        row moves after done-and-next) then costs styles and a strip per row, no more."""
+        labels = one_line(" ".join(f"#{label}" for label in item.labels)) + " "
+        return (
+            fit(item.network, 9) + " ",
+            fit(one_line(item.brand), 12) + " ",
+            fit(one_line(item.author.label), 16) + " ",
+            labels if item.labels else "",
+            # Only `width` cells show, and measuring a 4,000-character post costs more than
+            # the rest of the row: twice the width in characters fills it (bar zero-width).
+            one_line(item.text[: width * 2]),
+        )
+
+    def _badge_segment(self, item: Item, base: Style) -> Segment:
+        shown = self._badge(item) if self._badge is not None else None
+        if shown is None:
+            return Segment(" " * (BADGE_WIDTH + 1), base)
+        text, late = shown
+        look = self.get_component_rich_style("inbox--breached" if late else "inbox--sla")
+        return Segment(fit(text, BADGE_WIDTH) + " ", base + Style(color=look.color, bold=look.bold))
+
+    async def fill(self) -> None:
+        """Read the visible rows now: before a long read (a million ids) queues up on the
+        store, whose reads run one at a time, so the first rows never wait behind it."""
+        top = round(self.scroll_offset.y)
+        for page in range(top // PAGE, (top + max(1, self.size.height)) // PAGE + 1):
+            rowids = list(self.ids[page * PAGE : (page + 1) * PAGE])
+            if rowids and page not in self._pending:
+                self._pending.add(page)
+                await self._fetch(page, rowids)
 
     def _request(self, index: int) -> None:
         page = index // PAGE
