@@ -13,7 +13,8 @@ textual-fastdatatable's `DataTable`. Prints one JSON object on stdout:
   to terminal bytes as a real terminal would get them; for cmdesk also `filled`,
   until the frame where every visible row is drawn from data, not a placeholder;
 - `views` (cmdesk): milliseconds from asking for another view to the frame that
-  shows it, and the longest event-loop stall meanwhile (the UI's responsiveness);
+  shows its rows, to the whole order being in (and the counts), and the longest
+  event-loop stall meanwhile (the UI's responsiveness);
 - `rss_mb`: resident memory at the end.
 
 The paint hook overrides the private `App._display` (called once per frame, after
@@ -42,8 +43,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 
 SIZE = (120, 40)
-#: Pause between keys, about a held key's repeat rate.
+#: Pause between movement keys, about a held key's repeat rate.
 KEY_GAP_S = 0.035
+#: Pause before a triage key once the previous one has settled: the least time a CM
+#: spends on the next item (done-and-next, undo).
+READ_GAP_S = 0.3
 QUEUE_SQL = (
     "SELECT rowid, status, network, brand, coalesce(nullif(author_name, ''), author_handle), "
     "created_at, replace(substr(text, 1, 160), char(10), ' ') FROM items "
@@ -196,12 +200,13 @@ def cmdesk_app(db: Path, options: argparse.Namespace) -> App[Any]:
         results["filled"].setdefault(name, []).append(wait)
         await asyncio.sleep(KEY_GAP_S)
 
-    async def settle() -> None:
+    async def settle(gap: float = READ_GAP_S) -> None:
         for _ in range(100):
             busy = [w for w in app.workers if not w.is_finished and w.group != "bench"]
             if not busy:
-                return
+                break
             await asyncio.sleep(0.02)
+        await asyncio.sleep(gap)
 
     async def drive() -> None:
         await asyncio.sleep(0.3)
@@ -220,9 +225,9 @@ def cmdesk_app(db: Path, options: argparse.Namespace) -> App[Any]:
                 await settle()
             box = inbox()
             for _ in range(rounds * 2):
+                gone = box.current_rowid if box else None  # done, then brought back
                 await timed("done-and-next", "e")
                 await settle()
-                gone = box.current_rowid if box else None
 
                 def back(rowid: int | None = gone) -> bool:
                     return box is not None and box.current_rowid == rowid
@@ -272,11 +277,17 @@ def cmdesk_app(db: Path, options: argparse.Namespace) -> App[Any]:
                 shown = (await asyncio.wait_for(future, 30) - started) * 1000
             except TimeoutError:
                 shown = float("nan")
+            while any(w.group == "view" and not w.is_finished for w in app.workers):
+                await asyncio.sleep(0.002)
+            whole = (time.perf_counter() - started) * 1000
             stop.set()
             await tick
             stall = stalls[0]
-            entry = out.setdefault(view.title, {"ms": [], "stall_ms": [], "rows": 0})
+            entry = out.setdefault(
+                view.title, {"ms": [], "whole_ms": [], "stall_ms": [], "rows": 0}
+            )
             entry["ms"].append(shown)
+            entry["whole_ms"].append(whole)
             entry["stall_ms"].append(stall * 1000)
             entry["rows"] = len(box.ids)
             await settle()
@@ -413,8 +424,8 @@ def main() -> None:
         out["filled"] = {k: summary(v) for k, v in results["filled"].items()}
     if "views" in results:
         out["views"] = {
-            title: {"ms": statistics.median(v["ms"]), "stall_ms": max(v["stall_ms"]),
-                    "rows": v["rows"]}
+            title: {"ms": statistics.median(v["ms"]), "whole_ms": statistics.median(v["whole_ms"]),
+                    "stall_ms": max(v["stall_ms"]), "rows": v["rows"]}
             for title, v in results["views"].items()
         }  # fmt: skip
     sys.stdout.write(json.dumps(out) + "\n")

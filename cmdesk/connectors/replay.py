@@ -38,11 +38,25 @@ def request_key(method: str, url: str | httpx.URL) -> str:
     return f"{method.upper()} {base}?{httpx.QueryParams(query)}"
 
 
-@dataclass
 class RecordedResponse:
-    status: int
-    headers: dict[str, str]
-    body: str
+    """One recorded answer. Its times are shifted on first read of `body`, not at load:
+    a demo serves a fraction of its fixtures, and shifting them all cost 0.2 s of its start."""
+
+    def __init__(self, status: int, headers: dict[str, str], body: str, shift_ms: int = 0):
+        self.status = status
+        self.headers = headers
+        self._body = body
+        self._shift_ms = shift_ms
+
+    @property
+    def body(self) -> str:
+        if self._shift_ms:
+            self._body, self._shift_ms = _shift(self._body, self._shift_ms), 0
+        return self._body
+
+    @body.setter
+    def body(self, text: str) -> None:
+        self._body, self._shift_ms = text, 0
 
 
 @dataclass
@@ -68,8 +82,7 @@ class Replay:
         replay = cls()
         bodies = [_body_text(entry["response"].get("body")) for _, entry in raw]
         if anchor_ms is not None:
-            stamps = [ms for ms in map(_newest_ms, bodies) if ms is not None]
-            newest = max(stamps, default=None)
+            newest = _newest_ms("\n".join(bodies))
             if newest is not None:
                 replay.shift_ms = anchor_ms - newest
         for (path, entry), body in zip(raw, bodies, strict=True):
@@ -79,7 +92,8 @@ class Replay:
                 recorded = RecordedResponse(
                     status=int(response["status"]),
                     headers={str(k): str(v) for k, v in response.get("headers", {}).items()},
-                    body=_shift(body, replay.shift_ms),
+                    body=body,
+                    shift_ms=replay.shift_ms,
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 raise FixtureError(f"{path}: not a recorded exchange ({exc})") from exc
@@ -110,13 +124,26 @@ def _body_text(body: object) -> str:
 
 
 def _newest_ms(body: str) -> int | None:
-    stamps = [_to_ms(match) for match in _ISO.finditer(body)]
-    stamps += [int(float(match.group(2)) * 1000) for match in _EPOCH.finditer(body)]
+    """The newest time in `body`, parsing one ISO stamp per time zone, not every one.
+
+    Within one zone, fixed-width ISO stamps sort as text (a fraction sorts after none).
+    """
+    latest: dict[str, str] = {}
+    for stamp, zone in _ISO.findall(body):
+        if stamp > latest.get(zone, ""):
+            latest[zone] = stamp
+    stamps = [_iso_ms(stamp, zone) for zone, stamp in latest.items()]
+    epochs = [float(value) for _, value in _EPOCH.findall(body)]
+    if epochs:
+        stamps.append(int(max(epochs) * 1000))
     return max(stamps) if stamps else None
 
 
 def _to_ms(match: re.Match[str]) -> int:
-    stamp, zone = match.group(1), match.group(2)
+    return _iso_ms(match.group(1), match.group(2))
+
+
+def _iso_ms(stamp: str, zone: str) -> int:
     return int(datetime.fromisoformat(stamp + zone.replace("Z", "+00:00")).timestamp() * 1000)
 
 

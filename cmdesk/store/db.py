@@ -13,6 +13,30 @@ class StoreError(Exception):
     """The store cannot be used (missing, corrupt, locked, full disk), said in one line."""
 
 
+class _Connection(sqlite3.Connection):
+    """A connection whose `with conn:` block is one transaction, whatever runs in it.
+
+    sqlite3 opens no transaction before DDL or a SELECT, and sqlite-utils commits each
+    of its writes when none is open: without an explicit BEGIN, the statements of a
+    `with` block commit one by one, and a crash or a full disk between two of them
+    leaves half a sync (items without their events or cursor) or half a migration.
+    `BEGIN IMMEDIATE` also takes the write lock first, so a second cmdesk on the same
+    store waits its turn (busy_timeout) instead of inserting what the other just did.
+    """
+
+    _depth = 0
+
+    def __enter__(self) -> _Connection:
+        if self._depth == 0 and not self.in_transaction:
+            self.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc_info: object) -> bool:
+        self._depth -= 1
+        return False if self._depth else bool(super().__exit__(*exc_info))  # type: ignore[arg-type]
+
+
 def _v1(db: sqlite_utils.Database) -> None:
     db["items"].create(
         {
@@ -103,7 +127,8 @@ def _v3(db: sqlite_utils.Database) -> None:
     Partial on `context_only = 0` (what every view filters on), so each view reads one
     index in display order without touching the table: at 1M items, a network's open
     queue 590 -> 150 ms, Done 460 -> 200 ms, the status counts 1.6 s -> 0.2 s, a
-    thread's replies (the detail pane, on every cursor move) 350 ms -> 0.1 ms.
+    thread's replies (the detail pane, on every cursor move) 350 ms -> 0.1 ms, the
+    label picker's counts 585 -> 75 ms.
     """
     live = "WHERE context_only = 0"
     waiting = "WHERE status IN ('new', 'open') AND context_only = 0"
@@ -113,6 +138,8 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE INDEX items_waiting_network ON items(network, created_at) {waiting}")
     db.execute(f"CREATE INDEX items_waiting_brand ON items(brand, created_at) {waiting}")
     db.execute("CREATE INDEX items_labelled ON items(labels) WHERE labels != '[]'")
+    # Every reload wakes snoozed items: 180 ms at 1M through items_status, 0.2 ms here.
+    db.execute("CREATE INDEX items_snoozed ON items(status, snooze_until) WHERE status = 'snoozed'")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
@@ -124,7 +151,7 @@ def connect(path: Path, *, create: bool = True) -> sqlite_utils.Database:
         raise StoreError(f"no cmdesk database at {path}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, timeout=3.0)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=3.0, factory=_Connection)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA busy_timeout = 3000")
         db.execute("PRAGMA journal_mode = WAL")

@@ -72,18 +72,20 @@ def _distinct(db: sqlite_utils.Database, column: str) -> list[str]:
     return values
 
 
-def view_ids(db: sqlite_utils.Database, view: View, *, limit: int = SEARCH_LIMIT) -> array:
+def view_ids(db: sqlite_utils.Database, view: View, *, limit: int | None = None) -> array:
     """Row ids of `view` in display order: longest waiting first, search newest first.
 
-    A search returns its `limit` newest matches (FTS5 walks its index newest first, so
-    the top 200 of a word in 10% of a million rows takes milliseconds, not a sort by rank).
+    `limit` keeps the first ones only: a view's first screens read in a millisecond, where
+    its million ids take a second. A search returns at most its `SEARCH_LIMIT` newest
+    matches (FTS5 walks its index newest first: the top 200 of a common word in
+    milliseconds, where a sort by rank takes 360 ms).
     """
     if view.search is not None:
         sql = (
             "SELECT f.rowid FROM items_fts f JOIN items i ON i.rowid = f.rowid "
             "WHERE items_fts MATCH ? AND i.context_only = 0 ORDER BY f.rowid DESC LIMIT ?"
         )
-        params: list[Any] = [fts_query(view.search), min(limit, SEARCH_LIMIT)]
+        params: list[Any] = [fts_query(view.search), min(limit or SEARCH_LIMIT, SEARCH_LIMIT)]
     else:
         where, params = ["context_only = 0"], []
         if view.statuses is not None:
@@ -97,6 +99,8 @@ def view_ids(db: sqlite_utils.Database, view: View, *, limit: int = SEARCH_LIMIT
         # The waiting queue reads its partial index in order: no sort at a million rows.
         source = "items INDEXED BY items_waiting" if where == _WAITING_WHERE else "items"
         sql = f"SELECT rowid FROM {source} WHERE {' AND '.join(where)} ORDER BY created_at, rowid"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
     ids = array("q")
     cursor = db.execute(sql, params)
     while rows := cursor.fetchmany(10_000):
