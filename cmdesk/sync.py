@@ -85,6 +85,7 @@ class SyncEngine:
         return connector_class(account.network)(account, client, self._tokens(account))
 
     async def sync_account(self, account: Account) -> SyncState:
+        connector: Connector | None = None
         try:
             connector = self._connector(account)
             cursors = await self._run(self.store.cursors, account.name)
@@ -93,15 +94,29 @@ class SyncEngine:
                 self.store.ingest, account.name, result.items, result.cursors, self._clock()
             )
         except (ConnectorError, ConnectorLoadError, StoreError) as exc:
-            return SyncState(account.name, ok=False, message=_one_line(exc), at=self._clock())
+            message = _secret_free(_one_line(exc), connector)
+            return SyncState(account.name, ok=False, message=message, at=self._clock())
         except Exception as exc:  # a connector bug must not stop the other accounts
-            message = f"unexpected {type(exc).__name__}: {_one_line(exc)}"
+            message = _secret_free(f"unexpected {type(exc).__name__}: {_one_line(exc)}", connector)
             return SyncState(account.name, ok=False, message=message, at=self._clock())
         return SyncState(account.name, ok=True, new_items=len(new_ids), at=self._clock())
 
-    async def run_once(self) -> list[SyncState]:
-        """One pass over every account, concurrently; one state per account, in config order."""
-        return list(await asyncio.gather(*(self.sync_account(a) for a in self.accounts)))
+    async def run_once(
+        self, on_state: Callable[[SyncState], None] | None = None
+    ) -> list[SyncState]:
+        """One pass over every account, concurrently; one state per account, in config order.
+
+        `on_state` hears of each account as it lands, so the inbox can show the
+        first account's items without waiting for the slowest one.
+        """
+
+        async def one(account: Account) -> SyncState:
+            state = await self.sync_account(account)
+            if on_state is not None:
+                on_state(state)
+            return state
+
+        return list(await asyncio.gather(*(one(a) for a in self.accounts)))
 
     async def drain_outbox(self) -> list[str]:
         """Send what is due in the outbox; return one line per failure for the status bar.
@@ -138,7 +153,7 @@ class SyncEngine:
                     await connector.moderate(item, Capability(entry.action))
                     remote_id = ""
             except Exception as exc:  # every failure is recorded on the row, never lost
-                message = _one_line(exc)
+                message = _secret_free(_one_line(exc), connector)
                 retry = _worth_retrying(exc)
                 await self._run(
                     self.store.outbox_failed, entry, message, self._clock(), retry=retry
@@ -165,6 +180,11 @@ def _worth_retrying(exc: BaseException) -> bool:
     if isinstance(exc, (ResponseShapeError, NotFound)) or not isinstance(exc, ConnectorError):
         return False  # a deleted parent will not come back
     return not _CLIENT_ERROR.search(str(exc))
+
+
+def _secret_free(message: str, connector: Connector | None) -> str:
+    """A failure as shown and stored: a connector bug may have put the token in its message."""
+    return connector.http.redact(message) if connector is not None else message
 
 
 def _one_line(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from cmdesk.config import Config
@@ -159,16 +160,28 @@ class CmdeskApp(App[None]):
             return
         screen.status.syncing = {account.name for account in self.config.accounts}
         screen.status.redraw()
-        states = await self.sync_loop.run(self.engine.run_once())
-        self.show_sync(states)
+        await self.sync_loop.run(self.engine.run_once(self._landed))
         self.drain_outbox()
+
+    class Landed(Message):
+        """An account's sync pass ended (posted from the sync thread, which never waits)."""
+
+        def __init__(self, state: SyncState) -> None:
+            super().__init__()
+            self.state = state
+
+    def _landed(self, state: SyncState) -> None:
+        self.post_message(self.Landed(state))
+
+    def on_cmdesk_app_landed(self, message: Landed) -> None:
+        self.show_sync([message.state])
 
     def show_sync(self, states: list[SyncState]) -> None:
         screen = self._inbox()
         if screen is None:
             return
-        screen.status.syncing.clear()
         for state in states:
+            screen.status.syncing.discard(state.account)
             screen.status.states[state.account] = state
         screen.status.redraw()
         if any(state.new_items for state in states):
