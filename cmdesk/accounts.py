@@ -302,7 +302,13 @@ def check_account(
             follow_redirects=True,
         ) as client:
             connector = connector_class(account.network)(account, client, token)
-            return await connector.check()
+            try:
+                return await connector.check()
+            except ConnectorError:
+                raise
+            except Exception as exc:  # a connector bug: one line, never the token
+                message = f"unexpected {type(exc).__name__}: {exc}"
+                raise ConnectorError(connector.http.redact(message)) from None
 
     try:
         return asyncio.run(run())

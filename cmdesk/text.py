@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import regex
+
 #: Bidi controls and zero-width characters that change how the rest of a line looks.
 _INVISIBLE = {
     0x200B, 0x200C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
@@ -35,6 +37,10 @@ _NEEDS_WORK = re.compile(
 )
 _COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 _COMBINING_RUN = re.compile(rf"({_COMBINING}{{{_MAX_COMBINING + 1},}})")
+#: Marks of any script (Thai tone marks, Arabic harakat, Hebrew points, enclosing signs):
+#: real text stacks up to four or five on one letter, a flood hundreds.
+_MAX_MARKS = 5
+_MARK_RUN = regex.compile(rf"([\p{{Mn}}\p{{Me}}]{{{_MAX_MARKS + 1},}})")
 
 
 def visible(text: str) -> str:
@@ -47,6 +53,8 @@ def visible(text: str) -> str:
         text = "".join(_visible_char(char) for char in text)
     if _COMBINING_RUN.search(text):
         text = _COMBINING_RUN.sub(lambda m: m.group(1)[:_MAX_COMBINING] + "…", text)
+    if _MARK_RUN.search(text):
+        text = _MARK_RUN.sub(lambda m: m.group(1)[:_MAX_MARKS] + "…", text)
     return text
 
 

@@ -13,10 +13,11 @@ import email.utils
 import hashlib
 import json
 import random
+import re
 import time
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,7 +88,7 @@ def shape_guard(what: str) -> Iterator[None]:
     """Turn a parsing slip on an unexpected payload into one readable error."""
     try:
         yield
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
         raise ResponseShapeError(f"unexpected {what} shape ({type(exc).__name__}: {exc})") from exc
 
 
@@ -211,6 +212,10 @@ class Http:
     ) -> tuple[Any, httpx.Response]:
         """Send a request and decode its JSON body; raise `ConnectorError` otherwise."""
         method = method.upper()
+        try:
+            httpx.URL(url)
+        except httpx.InvalidURL as exc:  # built from an id the platform sent (a NUL in it)
+            raise ConnectorError(self._say(f"cannot send {method} {url!r}: {exc}")) from None
         if idempotent is None:
             keyed = any(name.lower() == "idempotency-key" for name in headers or {})
             idempotent = method in _SAFE_METHODS or keyed
@@ -225,6 +230,11 @@ class Http:
                     method, url, params=params, json=json_body, data=data, headers=headers,
                     auth=auth or httpx.USE_CLIENT_DEFAULT,
                 )  # fmt: skip
+            except (UnicodeError, httpx.InvalidURL) as exc:
+                # A header or URL HTTP cannot carry (a non-ASCII token or username, a
+                # broken link from the platform): no attempt can succeed.
+                why = f"{type(exc).__name__}: a header or the URL holds what HTTP cannot carry"
+                raise ConnectorError(self._say(f"cannot send {where} ({why})")) from None
             except httpx.ConnectError as exc:
                 # Nothing was sent: safe to retry, but a host that refuses now will refuse
                 # in two seconds too (the next sync pass tries again).
@@ -255,7 +265,7 @@ class Http:
                     return self._answer(response, url, where), response
                 last, limited = f"HTTP {response.status_code} on {where}", False
                 if not idempotent:
-                    detail = _detail(response)
+                    detail = _detail(response, self._secrets)
                     raise ConnectorError(self._say(f"{last}{detail}, not retried: {_MAYBE}"))
             if attempt < attempts:
                 await self._sleep(self._backoff(attempt - 1))
@@ -274,18 +284,19 @@ class Http:
         error_name = _xrpc_error(response)
         account = self.account or "this account"
         again = f"run `cmdesk accounts add {account}` again"
+        detail = _detail(response, self._secrets)
         if status == 401 or error_name in _XRPC_AUTH:
             message = f"{account}: token expired or revoked (HTTP {status} on {where}): {again}"
             raise AuthError(self._say(message))
         if status == 403:
             message = (
-                f"{account}: refused (HTTP 403 on {where}{_detail(response)}): the account "
+                f"{account}: refused (HTTP 403 on {where}{detail}): the account "
                 f"lacks this permission, or its token was revoked ({again})"
             )
             raise AuthError(self._say(message))
         if status == 404 or error_name in _XRPC_GONE:
-            raise NotFound(self._say(f"HTTP {status} on {where}: not found{_detail(response)}"))
-        raise ConnectorError(self._say(f"HTTP {status} on {where}{_detail(response)}"))
+            raise NotFound(self._say(f"HTTP {status} on {where}: not found{detail}"))
+        raise ConnectorError(self._say(f"HTTP {status} on {where}{detail}"))
 
     def _note_quota(self, response: httpx.Response) -> None:
         """Remember when a used-up quota resets, so the next call waits instead of failing."""
@@ -319,6 +330,10 @@ class Http:
 
     def _backoff(self, attempt: int) -> float:
         return self.base_delay * (2**attempt) * (0.5 + random.random())
+
+    def redact(self, text: str) -> str:
+        """`text` in one line with every known secret blanked: for any error shown or stored."""
+        return self._say(text)
 
     def _say(self, message: str) -> str:
         """One line, with any known secret blanked out."""
@@ -359,8 +374,12 @@ def _xrpc_error(response: httpx.Response) -> str | None:
     return None
 
 
-def _detail(response: httpx.Response) -> str:
-    """The platform's own short explanation of an error, when it gives one."""
+def _detail(response: httpx.Response, secrets: Iterable[str] = ()) -> str:
+    """The platform's own short explanation of an error, when it gives one.
+
+    Secrets it echoes are blanked before it is cut short: a cut through a token would
+    leave a piece of it that no later blanking recognises.
+    """
     body = _error_body(response)
     text = ""
     if isinstance(body, dict):
@@ -375,6 +394,8 @@ def _detail(response: httpx.Response) -> str:
             text = body["error_description"]
         elif isinstance(errors, list) and errors and isinstance(errors[0], str):
             text = errors[0]
+    for secret in secrets:
+        text = text.replace(secret, "[token]")
     text = " ".join(text.split())
     if len(text) > 160:
         text = text[:157] + "..."
@@ -388,9 +409,29 @@ def _decode(response: httpx.Response, url: str) -> Any:
     if "json" not in content_type and response.content.lstrip()[:1] == b"<":
         raise ResponseShapeError(f"got an HTML page instead of JSON from {_path(url)}")
     try:
-        return json.loads(response.content)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        body = json.loads(response.content)
+        # A `\ud83d` escape without its pair decodes to a lone surrogate, which no store or
+        # terminal can encode: it becomes U+FFFD, as an invalid UTF-8 byte would.
+        return _repaired(body) if _SURROGATE_ESCAPE.search(response.content) else body
+    except json.JSONDecodeError as exc:
         raise ResponseShapeError(f"invalid JSON from {_path(url)}: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        raise ResponseShapeError(f"invalid JSON from {_path(url)}: not UTF-8 text") from exc
+    except RecursionError:
+        raise ResponseShapeError(f"invalid JSON from {_path(url)}: nested too deeply") from None
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _repaired(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_repaired(child) for child in value]
+    if isinstance(value, dict):
+        return {_repaired(key): _repaired(child) for key, child in value.items()}
+    return value
 
 
 class Connector(ABC):

@@ -33,8 +33,14 @@ _RUNS = re.compile(r" {2,}")
 def html_to_text(html: str) -> str:
     """Readable text from an HTML fragment: paragraphs, line breaks, links, emoji alt text."""
     parser = _TextParser()
-    parser.feed(html)
-    parser.close()
+    try:
+        parser.feed(html)
+        parser.close()
+    except AssertionError:
+        # `<![foo[` (a marked section HTMLParser does not know) raises: show it as text.
+        parser = _TextParser()
+        parser.feed(html.replace("<![", "&lt;!["))
+        parser.close()
     return parser.text()
 
 

@@ -124,7 +124,11 @@ class MastodonConnector(Connector):
         url = response.links.get("next", {}).get("url")
         if url is None:
             return None
-        if httpx.URL(url).host != httpx.URL(self.base_url).host:
+        try:
+            host = httpx.URL(url).host
+        except httpx.InvalidURL:
+            raise ResponseShapeError(f"unreadable pagination link: {url!r}") from None
+        if host != httpx.URL(self.base_url).host:
             raise ResponseShapeError(f"pagination link points off the instance: {url}")
         return url
 

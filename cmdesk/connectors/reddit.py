@@ -446,7 +446,13 @@ def _created_ms(data: dict[str, Any]) -> int:
     value = data["created_utc"]
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError(f"created_utc is {type(value).__name__}, not a number")
+    if not _YEAR_1 <= value <= _YEAR_9999:  # also NaN and infinities
+        raise ValueError(f"created_utc {value!r} is not a time")
     return int(value * 1000)
+
+
+#: Epoch seconds of 0001-01-01 and 9999-12-31, the times a datetime (and SQLite) can hold.
+_YEAR_1, _YEAR_9999 = -62_135_596_800, 253_402_300_799
 
 
 def _cursor(value: str | None) -> int | None:

@@ -174,6 +174,9 @@ class InboxScreen(Screen[None]):
         landed: int | None = None
         try:
             await backend.write(backend.writer.wake_snoozed, now_ms())
+        except StoreError as exc:  # say so, but still show what the store holds
+            self.app.report_error(str(exc))
+        try:
             if (view != self.view or not self.inbox.ids) and keep is None:
                 head = await backend.read(backend.reader.view_ids, view, limit=HEAD_ROWS)
                 if len(head) == HEAD_ROWS:
