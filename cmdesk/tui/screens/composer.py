@@ -119,7 +119,7 @@ class ComposerScreen(Screen[Queued | None]):
             reply = suggestion.reply
             line = Text(f"{n} ", style="bold")
             line.append(one_line(reply.title), style="bold")
-            line.append(f"  {one_line(reply.body_for(self.item.network))[:70]}", style="dim")
+            line.append(f"  {one_line(fill(reply, self.item, self.agent))[:70]}", style="dim")
             line.append(f"  · {one_line(suggestion.matched)}", style="italic")
             options.append(Option(line, id=reply.id))
         return options
