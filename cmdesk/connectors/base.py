@@ -92,6 +92,21 @@ def shape_guard(what: str) -> Iterator[None]:
         raise ResponseShapeError(f"unexpected {what} shape ({type(exc).__name__}: {exc})") from exc
 
 
+def expect_list(value: Any) -> list[Any]:
+    """`value`, which the platform's reference says is a list (else a shape error)."""
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def expect_str(mapping: Any, key: str) -> str:
+    """`mapping[key]`, which the platform's reference says is a string (else a shape error)."""
+    value = mapping[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is {type(value).__name__}, not a string")
+    return value
+
+
 def parse_time_ms(value: str) -> int:
     """ISO 8601 (with `Z` or an offset) to epoch milliseconds, UTC."""
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -34,6 +34,8 @@ from cmdesk.connectors.base import (
     Option,
     RateLimited,
     ResponseShapeError,
+    expect_list,
+    expect_str,
     parse_time_ms,
     shape_guard,
 )
@@ -119,7 +121,7 @@ class BlueskyConnector(Connector):
             raise AuthError(f"{self.account.name}: a Bluesky handle and app password are needed")
         body = await self._create_session(handle)
         with shape_guard("Bluesky session"):
-            jwt, did = _str(body, "accessJwt"), _str(body, "did")
+            jwt, did = expect_str(body, "accessJwt"), expect_str(body, "did")
         self.http.add_secret(jwt)
         self._session = (jwt, did, time.monotonic())
         return jwt, did
@@ -144,7 +146,7 @@ class BlueskyConnector(Connector):
         for _ in range(self.max_pages if since is None else self.catch_up_pages):
             body = await self.http.get_json(url, params=params, headers=_bearer(jwt))
             with shape_guard("Bluesky notifications page"):
-                page = [(_stamp(note), note) for note in _list(body["notifications"])]
+                page = [(_stamp(note), note) for note in expect_list(body["notifications"])]
                 cursor = body.get("cursor")
                 if cursor is not None and not isinstance(cursor, str):
                     raise TypeError("cursor is not a string")
@@ -189,11 +191,11 @@ class BlueskyConnector(Connector):
 
     def _item(self, view: dict[str, Any], did: str, *, kind: Kind | None, actionable: bool) -> Item:
         """An Item from a notification or a `postView`: both carry uri, author, record."""
-        uri = _str(view, "uri")
+        uri = expect_str(view, "uri")
         if not uri.startswith("at://"):
             raise ValueError(f"not an at:// uri: {uri!r}")
         author = view["author"]
-        author_did, handle = _str(author, "did"), _str(author, "handle")
+        author_did, handle = expect_str(author, "did"), expect_str(author, "handle")
         record = view["record"] if isinstance(view.get("record"), dict) else {}
         refs = _reply_refs(record)
         return Item(
@@ -206,7 +208,7 @@ class BlueskyConnector(Connector):
             author=Author(id=author_did, handle=handle, display_name=_opt(author, "displayName")),
             text=_expand_links(_opt(record, "text"), record.get("facets")),
             # When the AppView saw it: the record's own createdAt is whatever the client says.
-            created_at=parse_time_ms(_str(view, "indexedAt")),
+            created_at=parse_time_ms(expect_str(view, "indexedAt")),
             thread_id=self.item_id(refs[0] if refs else uri),
             parent_id=self.item_id(refs[1]) if refs else None,
             lang=_lang(record),
@@ -223,8 +225,8 @@ class BlueskyConnector(Connector):
         self._session = None
         body = await self._create_session(str(handle))
         with shape_guard("Bluesky session"):
-            did, shown = _str(body, "did"), _str(body, "handle")
-            self.http.add_secret(_str(body, "accessJwt"))
+            did, shown = expect_str(body, "did"), expect_str(body, "handle")
+            self.http.add_secret(expect_str(body, "accessJwt"))
         return (
             f"@{shown} ({did}) on {httpx.URL(self.base_url).host}; "
             "may reply, delete own posts, mute, block and report"
@@ -250,7 +252,7 @@ class BlueskyConnector(Connector):
             return existing
         post = await self._post_view(item, jwt)
         with shape_guard("Bluesky thread"):
-            parent = {"uri": _str(post, "uri"), "cid": _str(post, "cid")}
+            parent = {"uri": expect_str(post, "uri"), "cid": expect_str(post, "cid")}
             record = post["record"] if isinstance(post.get("record"), dict) else {}
         reply = record.get("reply")
         root = _strong_ref(reply.get("root") if isinstance(reply, dict) else None) or parent
@@ -294,8 +296,8 @@ class BlueskyConnector(Connector):
             with shape_guard("Bluesky thread"):
                 subject = {
                     "$type": "com.atproto.repo.strongRef",
-                    "uri": _str(post, "uri"),
-                    "cid": _str(post, "cid"),
+                    "uri": expect_str(post, "uri"),
+                    "cid": expect_str(post, "cid"),
                 }
             reason = "reasonSpam" if action is Capability.SPAM else "reasonOther"
             report = {
@@ -344,7 +346,7 @@ class BlueskyConnector(Connector):
                     f"@{item.author.handle} blocks this account, or you block them"
                 )
             post = thread["post"]
-            _str(post, "cid")
+            expect_str(post, "cid")
         return post
 
     async def _existing(self, jwt: str, did: str, collection: str, rkey: str) -> str | None:
@@ -358,7 +360,7 @@ class BlueskyConnector(Connector):
         except NotFound:
             return None
         with shape_guard("Bluesky record"):
-            return _str(body, "uri")
+            return expect_str(body, "uri")
 
     async def _create(
         self, jwt: str, did: str, collection: str, rkey: str, record: dict[str, Any]
@@ -383,7 +385,7 @@ class BlueskyConnector(Connector):
                 return existing
             raise
         with shape_guard("Bluesky createRecord answer"):
-            return _str(answer, "uri")
+            return expect_str(answer, "uri")
 
     async def _facets(self, text: str, jwt: str) -> list[dict[str, Any]]:
         """Mention, link and tag facets for `text`, indexed in UTF-8 bytes."""
@@ -499,8 +501,8 @@ def _lang(record: dict[str, Any]) -> str | None:
 
 def _stamp(note: Any) -> int:
     """A notification's `indexedAt` in ms, after checking the fields paging relies on."""
-    _str(note, "reason")
-    return parse_time_ms(_str(note, "indexedAt"))
+    expect_str(note, "reason")
+    return parse_time_ms(expect_str(note, "indexedAt"))
 
 
 def _cursor_ms(value: str | None) -> int | None:
@@ -513,19 +515,6 @@ def _cursor_ms(value: str | None) -> int | None:
 
 def _bearer(jwt: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {jwt}"}
-
-
-def _list(value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _str(mapping: Any, key: str) -> str:
-    value = mapping[key]
-    if not isinstance(value, str):
-        raise TypeError(f"{key} is {type(value).__name__}, not a string")
-    return value
 
 
 def _opt(mapping: dict[str, Any], key: str) -> str:

@@ -28,6 +28,8 @@ from cmdesk.connectors.base import (
     Option,
     RateLimited,
     ResponseShapeError,
+    expect_list,
+    expect_str,
     parse_time_ms,
     shape_guard,
 )
@@ -99,7 +101,7 @@ class DiscourseConnector(Connector):
                 f"{self.base_url}/posts.json", params=params, headers=self._headers
             )
             with shape_guard("Discourse latest posts"):
-                page = [_post(post) for post in _list(body["latest_posts"])]
+                page = [_post(post) for post in expect_list(body["latest_posts"])]
             fresh = [post for post in page if since is None or post["id"] > since]
             found.extend(fresh)
             lowest = min((post["id"] for post in page), default=0)
@@ -127,7 +129,7 @@ class DiscourseConnector(Connector):
         """Add a topic's new posts, their reply chain and the topic's first post as context."""
         known: dict[int, dict[str, Any]] = {}
         if topic is not None:
-            for post in _list(topic["post_stream"]["posts"]):
+            for post in expect_list(topic["post_stream"]["posts"]):
                 known[_post(post)["post_number"]] = post
         for post in new_posts:
             known[post["post_number"]] = post
@@ -160,7 +162,7 @@ class DiscourseConnector(Connector):
     ) -> Item:
         above = _parent_number(post)
         parent = known.get(above) if above is not None else None
-        username = _str(post, "username")
+        username = expect_str(post, "username")
         number = post["post_number"]
         return Item(
             id=self.item_id(str(post["id"])),
@@ -172,8 +174,8 @@ class DiscourseConnector(Connector):
             author=Author(
                 id=str(post["user_id"]), handle=username, display_name=post.get("name") or ""
             ),
-            text=html_to_text(_str(post, "cooked")),
-            created_at=parse_time_ms(_str(post, "created_at")),
+            text=html_to_text(expect_str(post, "cooked")),
+            created_at=parse_time_ms(expect_str(post, "created_at")),
             thread_id=thread,
             parent_id=self.item_id(str(parent["id"])) if parent else None,
             url=f"{self.base_url}/t/{post.get('topic_slug') or slug}/{post['topic_id']}/{number}",
@@ -188,7 +190,7 @@ class DiscourseConnector(Connector):
         )
         with shape_guard("Discourse current user"):
             user = body["current_user"]
-            username = _str(user, "username")
+            username = expect_str(user, "username")
             staff = "admin" if user.get("admin") else "moderator" if user.get("moderator") else ""
             level = user.get("trust_level")
         if username.lower() != self._username.lower():
@@ -256,7 +258,7 @@ class DiscourseConnector(Connector):
         """The id of our post with exactly `text` under post `number`, among the latest."""
         body = await self.http.get_json(f"{self.base_url}/posts.json", headers=self._headers)
         with shape_guard("Discourse latest posts"):
-            for post in _list(body["latest_posts"]):
+            for post in expect_list(body["latest_posts"]):
                 _post(post)
                 answered = post.get("reply_to_post_number")
                 under = answered == number or (answered is None and number == 1)
@@ -290,16 +292,3 @@ def _cursor(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
-
-
-def _list(value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _str(mapping: Any, key: str) -> str:
-    value = mapping[key]
-    if not isinstance(value, str):
-        raise TypeError(f"{key} is {type(value).__name__}, not a string")
-    return value

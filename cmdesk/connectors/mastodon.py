@@ -26,6 +26,8 @@ from cmdesk.connectors.base import (
     Option,
     RateLimited,
     ResponseShapeError,
+    expect_list,
+    expect_str,
     parse_time_ms,
     shape_guard,
 )
@@ -93,7 +95,7 @@ class MastodonConnector(Connector):
                 f"{self.base_url}/api/v1/accounts/verify_credentials", headers=self._headers
             )
             with shape_guard("Mastodon account"):
-                own_id, acct = _str(body, "id"), _str(body, "acct")
+                own_id, acct = expect_str(body, "id"), expect_str(body, "acct")
             handle = str(self.account.options.get("handle", "")).lstrip("@").split("@")[0]
             if handle and handle.lower() != acct.split("@")[0].lower():
                 raise AuthError(f"the token is for @{acct}, not @{handle}")
@@ -110,7 +112,7 @@ class MastodonConnector(Connector):
                 "GET", url, params=params, headers=self._headers
             )
             with shape_guard("Mastodon notifications page"):
-                page = [_notification(note) for note in _list(body)]
+                page = [_notification(note) for note in expect_list(body)]
             fresh = [note for note in page if since is None or int(note["id"]) > since]
             found.extend(fresh)
             next_url = self._next_page(response)
@@ -156,10 +158,10 @@ class MastodonConnector(Connector):
         except ConnectorError:
             return None  # a deleted or hidden ancestor: the mention itself still matters
         with shape_guard("Mastodon context"):
-            ancestors = _list(body["ancestors"])
+            ancestors = expect_list(body["ancestors"])
             if not ancestors:
                 return None
-            root = self.item_id(_str(ancestors[0], "id"))
+            root = self.item_id(expect_str(ancestors[0], "id"))
             for ancestor in ancestors:
                 item = self._item(ancestor, own_id, root, actionable=False)
                 items.setdefault(item.id, item)
@@ -169,13 +171,13 @@ class MastodonConnector(Connector):
         self, status: dict[str, Any], own_id: str, thread_id: str | None, *, actionable: bool
     ) -> Item:
         account = status["account"]
-        author_id = _str(account, "id")
-        text = html_to_text(_str(status, "content"))
+        author_id = expect_str(account, "id")
+        text = html_to_text(expect_str(status, "content"))
         if status.get("spoiler_text"):
-            text = f"CW: {_str(status, 'spoiler_text')}\n\n{text}"
+            text = f"CW: {expect_str(status, 'spoiler_text')}\n\n{text}"
         parent = status.get("in_reply_to_id")
         return Item(
-            id=self.item_id(_str(status, "id")),
+            id=self.item_id(expect_str(status, "id")),
             account=self.account.name,
             network=self.network,
             brand=self.account.brand,
@@ -183,15 +185,15 @@ class MastodonConnector(Connector):
             remote_id=status["id"],
             author=Author(
                 id=author_id,
-                handle=_str(account, "acct"),
+                handle=expect_str(account, "acct"),
                 display_name=account.get("display_name") or "",
             ),
             text=text,
-            created_at=parse_time_ms(_str(status, "created_at")),
+            created_at=parse_time_ms(expect_str(status, "created_at")),
             thread_id=thread_id,
             parent_id=self.item_id(str(parent)) if parent is not None else None,
             lang=status.get("language") or None,
-            url=status.get("url") or _str(status, "uri"),
+            url=status.get("url") or expect_str(status, "uri"),
             context_only=not actionable or author_id == own_id,
         )
 
@@ -202,7 +204,7 @@ class MastodonConnector(Connector):
             f"{self.base_url}/api/v1/accounts/verify_credentials", headers=self._headers
         )
         with shape_guard("Mastodon account"):
-            acct, followers = _str(body, "acct"), body.get("followers_count")
+            acct, followers = expect_str(body, "acct"), body.get("followers_count")
             role = (body.get("role") or {}).get("name") or ""
         handle = str(self.account.options.get("handle", "")).lstrip("@").split("@")[0]
         if handle and handle.lower() != acct.split("@")[0].lower():
@@ -222,8 +224,11 @@ class MastodonConnector(Connector):
         own_id = await self._own_account()
         parent = await self._status(item)
         with shape_guard("Mastodon status"):
-            visibility = _str(parent, "visibility")
-            author_id, acct = _str(parent["account"], "id"), _str(parent["account"], "acct")
+            visibility = expect_str(parent, "visibility")
+            author_id, acct = (
+                expect_str(parent["account"], "id"),
+                expect_str(parent["account"], "acct"),
+            )
         if author_id != own_id and not _mentions(text, acct):
             text = f"@{acct} {text}"
         body, _ = await self.http.request_json(
@@ -233,7 +238,7 @@ class MastodonConnector(Connector):
             headers={**self._headers, "Idempotency-Key": key},
         )
         with shape_guard("Mastodon status"):
-            return _str(body, "id")
+            return expect_str(body, "id")
 
     async def moderate(self, item: Item, action: Capability) -> None:
         own_id = await self._own_account()
@@ -298,10 +303,10 @@ def _kind(status: dict[str, Any], own_id: str, actionable: bool) -> Kind:
 
 def _notification(note: Any) -> dict[str, Any]:
     """Check the fields paging and parsing rely on, so a bad payload fails here, named."""
-    int(_str(note, "id"))
+    int(expect_str(note, "id"))
     if not isinstance(note["status"], dict):
         raise TypeError("mention notification without a status")
-    _str(note["status"], "id")
+    expect_str(note["status"], "id")
     return note
 
 
@@ -311,16 +316,3 @@ def _cursor(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
-
-
-def _list(value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _str(mapping: Any, key: str) -> str:
-    value = mapping[key]
-    if not isinstance(value, str):
-        raise TypeError(f"{key} is {type(value).__name__}, not a string")
-    return value

@@ -27,6 +27,7 @@ from cmdesk.connectors.base import (
     Option,
     RateLimited,
     ResponseShapeError,
+    expect_str,
     shape_guard,
 )
 from cmdesk.model import Author, Item, Kind
@@ -127,7 +128,7 @@ class RedditConnector(Connector):
             error = " ".join(str(body["error"]).split())[:60]
             raise AuthError(f"{self.account.name}: refresh token refused ({error}): {again}")
         with shape_guard("Reddit access token"):
-            access = _str(body, "access_token")
+            access = expect_str(body, "access_token")
             lifetime = float(body.get("expires_in") or 3600)
             scopes = str(body.get("scope") or "")
         self.http.add_secret(access)
@@ -268,20 +269,20 @@ class RedditConnector(Connector):
 
     def _item(self, thing: dict[str, Any], *, kind: Kind | None, actionable: bool) -> Item:
         data = thing["data"]
-        name = _str(data, "name")
+        name = expect_str(data, "name")
         author = data.get("author") or "[deleted]"
         if not isinstance(author, str):
             raise TypeError("author is not a string")
         if thing["kind"] == "t3":
-            text = _str(data, "title")
+            text = expect_str(data, "title")
             if data.get("selftext"):
-                text += "\n\n" + _str(data, "selftext")
+                text += "\n\n" + expect_str(data, "selftext")
         else:
-            text = _str(data, "body")
+            text = expect_str(data, "body")
         parent = data.get("parent_id") if thing["kind"] != "t3" else None
         if thing["kind"] == "t4":
             thread = data.get("first_message_name") or name
-            url = f"{WEB}/message/messages/{_str(data, 'id')}"
+            url = f"{WEB}/message/messages/{expect_str(data, 'id')}"
         else:
             thread = _link(data) or name
             path = data.get("permalink") or str(data.get("context") or "").split("?")[0]
@@ -308,7 +309,7 @@ class RedditConnector(Connector):
         self._access = None
         me = await self._call("GET", "/api/v1/me")
         with shape_guard("Reddit account"):
-            name = _str(me, "name")
+            name = expect_str(me, "name")
         if name.lower() != self._username.lower():
             raise AuthError(f"the refresh token is for u/{name}, not u/{self._username}")
         scopes = self._access[2] if self._access else ""
@@ -339,7 +340,7 @@ class RedditConnector(Connector):
         self._raise_api_errors(body, item)
         with shape_guard("Reddit comment answer"):
             thing = body["json"]["data"]["things"][0]
-            return _str(thing["data"], "name")
+            return expect_str(thing["data"], "name")
 
     async def moderate(self, item: Item, action: Capability) -> None:
         own = item.author.handle.lower() == self._username.lower()
@@ -385,7 +386,7 @@ class RedditConnector(Connector):
                 data = _thing(child)["data"]
                 under = item.remote_id in (data.get("parent_id"), data.get("first_message_name"))
                 if under and str(data.get("body", "")).strip() == text.strip():
-                    return _str(data, "name")
+                    return expect_str(data, "name")
         return None
 
     def _raise_api_errors(self, body: Any, item: Item) -> None:
@@ -421,7 +422,7 @@ def _thing(child: Any) -> dict[str, Any]:
     if child["kind"] not in ("t1", "t3", "t4"):
         raise ValueError(f"unexpected kind {child['kind']!r}")
     data = child["data"]
-    _str(data, "name")
+    expect_str(data, "name")
     _created_ms(data)
     return child
 
@@ -461,10 +462,3 @@ def _cursor(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
-
-
-def _str(mapping: Any, key: str) -> str:
-    value = mapping[key]
-    if not isinstance(value, str):
-        raise TypeError(f"{key} is {type(value).__name__}, not a string")
-    return value
