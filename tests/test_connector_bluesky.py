@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,10 @@ import pytest
 
 from cmdesk.connectors.base import AuthError, ResponseShapeError
 from cmdesk.connectors.bluesky import BlueskyConnector
-from cmdesk.connectors.replay import Replay, request_key
+from cmdesk.connectors.replay import Replay
 from cmdesk.model import Account, Item, Kind
+
+from .connector_server import Server
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bluesky"
 BASE = "https://bsky.social"
@@ -22,34 +24,6 @@ ACCOUNT = Account("nordlys-bsky", "bluesky", "Nordlys", BASE, {"handle": "nordly
 SESSION = f"{BASE}/xrpc/com.atproto.server.createSession"
 FIRST_PAGE = f"{BASE}/xrpc/app.bsky.notification.listNotifications?limit=50"
 ACTIONABLE = 112
-
-
-@dataclass
-class Server:
-    """The recorded exchanges, a log of what was asked, and faults to inject."""
-
-    replay: Replay
-    requests: list[httpx.Request] = field(default_factory=list)
-    faults: list[tuple[str, httpx.Response]] = field(default_factory=list)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        for i, (fragment, response) in enumerate(self.faults):
-            if fragment in str(request.url):
-                del self.faults[i]
-                return response
-        return self.replay.handle(request)
-
-    def urls(self, fragment: str = "") -> list[str]:
-        return [str(r.url) for r in self.requests if fragment in str(r.url)]
-
-    def body(self, url: str, method: str = "GET") -> Any:
-        return json.loads(self.replay.exchanges[request_key(method, url)].body)
-
-    def edit(self, url: str, change: Callable[[Any], Any], method: str = "GET") -> None:
-        """Replace a recorded body with `change(body)`."""
-        recorded = self.replay.exchanges[request_key(method, url)]
-        recorded.body = json.dumps(change(self.body(url, method)))
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,40 +13,15 @@ import pytest
 
 from cmdesk.connectors.base import AuthError, ResponseShapeError
 from cmdesk.connectors.discourse import DiscourseConnector
-from cmdesk.connectors.replay import Replay, request_key
+from cmdesk.connectors.replay import Replay
 from cmdesk.model import Account, Item, Kind
+
+from .connector_server import Server
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "discourse"
 BASE = "https://forum.pixelpost.example"
 ACCOUNT = Account("pixelpost-forum", "discourse", "PixelPost", BASE, {"username": "pixelpost_team"})
 LATEST = f"{BASE}/posts.json"
-
-
-@dataclass
-class Server:
-    """The recorded exchanges, a log of what was asked, and faults to inject."""
-
-    replay: Replay
-    requests: list[httpx.Request] = field(default_factory=list)
-    faults: list[tuple[str, httpx.Response]] = field(default_factory=list)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        for i, (fragment, response) in enumerate(self.faults):
-            if fragment in str(request.url):
-                del self.faults[i]
-                return response
-        return self.replay.handle(request)
-
-    def urls(self, fragment: str = "") -> list[str]:
-        return [str(r.url) for r in self.requests if fragment in str(r.url)]
-
-    def body(self, url: str) -> Any:
-        return json.loads(self.replay.exchanges[request_key("GET", url)].body)
-
-    def edit(self, url: str, change: Callable[[Any], Any]) -> None:
-        """Replace a recorded body with `change(body)`."""
-        self.replay.exchanges[request_key("GET", url)].body = json.dumps(change(self.body(url)))
 
 
 @dataclass
