@@ -29,6 +29,7 @@ import keyring.errors
 from cmdesk.config import Config, ConfigError, load_config
 from cmdesk.connectors.base import ConnectorError
 from cmdesk.connectors.registry import ConnectorLoadError, connector_class
+from cmdesk.errors import UserError
 from cmdesk.model import Account
 from cmdesk.secrets import SERVICE, env_name
 
@@ -37,7 +38,7 @@ _HEADER = re.compile(r"^\s*\[\[\s*account\s*\]\]\s*(#.*)?$")
 _TABLE = re.compile(r"^\s*\[")
 
 
-class AccountError(Exception):
+class AccountError(UserError):
     """A mistake in an accounts command, said in one line."""
 
 

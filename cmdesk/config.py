@@ -14,6 +14,7 @@ from typing import Any
 
 import platformdirs
 
+from cmdesk.errors import UserError
 from cmdesk.model import Account
 
 APP = "cmdesk"
@@ -30,7 +31,7 @@ _TOP_KEYS = {
 _ACCOUNT_KEYS = {"name": str, "network": str, "brand": str, "base_url": str}
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A configuration problem, said in one line: `file:line: key: what is wrong`."""
 
 

@@ -10,21 +10,14 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from cmdesk.accounts import AccountError
-from cmdesk.config import ConfigError
-from cmdesk.connectors.replay import FixtureError
-from cmdesk.store import StoreError
+from cmdesk.errors import UserError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class ArchiveError(Exception):
+class ArchiveError(UserError):
     """A line of an import file that cannot be imported, said as `file:line: what`."""
-
-
-#: Mistakes a user can fix: each is one line on stderr, never a traceback.
-USER_ERRORS = (AccountError, ArchiveError, ConfigError, FixtureError, StoreError)
 
 
 def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -34,7 +27,7 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except USER_ERRORS as exc:
+        except UserError as exc:
             click.echo(f"cmdesk: {exc}", err=True)
             sys.exit(1)
 

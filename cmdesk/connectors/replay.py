@@ -21,12 +21,14 @@ from pathlib import Path
 
 import httpx
 
+from cmdesk.errors import UserError
+
 _ISO = re.compile(r'"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:\d{2})"')
 #: Epoch-second timestamps (Reddit's `created_utc`, `created`), shifted like ISO ones.
 _EPOCH = re.compile(r'("created(?:_utc)?": )(\d{9,11}(?:\.\d+)?)')
 
 
-class FixtureError(Exception):
+class FixtureError(UserError):
     """A fixture file that cannot be read or has the wrong shape."""
 
 

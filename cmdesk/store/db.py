@@ -8,8 +8,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from cmdesk.errors import UserError
 
-class StoreError(Exception):
+
+class StoreError(UserError):
     """The store cannot be used (missing, corrupt, locked, full disk), said in one line."""
 
 
