@@ -46,6 +46,11 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(fn, *args, **kwargs)
 
 
+async def inline(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Where nothing else waits on the loop (the CLI, a sync process): call the store directly."""
+    return fn(*args, **kwargs)
+
+
 class SyncEngine:
     """Keeps one `httpx.AsyncClient` and connector per account across passes."""
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cmdesk.connectors.replay import Replay
-from cmdesk.demo import DEMO_TOKEN, demo_config, demo_replay
+from cmdesk.demo import DEMO_TOKEN, FirstSync, demo_config, demo_replay
 from cmdesk.model import Status
 from cmdesk.store import Store
 from cmdesk.store.views import ALL
@@ -63,6 +65,33 @@ async def test_demo_merges_three_networks_and_several_brands(tmp_path: Path) -> 
     store.close()
     assert len(items) >= 300
     assert {item.lang for item in items.values()} >= {"fr", "en"}
+
+
+async def test_the_forked_first_sync_lands_in_the_inbox(tmp_path: Path) -> None:
+    """The app itself has no way to the fixtures here: all it shows came from the child."""
+    config = demo_config(FIXTURES)
+    first = FirstSync.start(tmp_path / "demo.db", config, FIXTURES)
+    assert first is not None
+    app = make_app(tmp_path / "demo.db", config, first_sync=first, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = status_text(app)
+        assert "Open: 405" in status
+        assert status.count("✓") == 5 and "⟳" not in status
+
+
+async def test_a_first_sync_process_that_dies_is_done_again_in_the_app(tmp_path: Path) -> None:
+    """Killed before it reported anything: the app's own pass takes over, nothing is lost."""
+    first = FirstSync.start(tmp_path / "demo.db", demo_config(FIXTURES), FIXTURES)
+    assert first is not None
+    os.kill(first.pid, signal.SIGKILL)
+    app = demo_app(tmp_path / "demo.db")
+    app.first_sync = first  # as `cmdesk demo` passes it
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = status_text(app)
+        assert "Open: 405" in status
+        assert status.count("✓") == 5
 
 
 async def test_hostile_text_shows_literally_and_runs_nothing(tmp_path: Path) -> None:

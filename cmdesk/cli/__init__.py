@@ -11,17 +11,13 @@ import csv
 import json
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cmdesk.cli.accounts import accounts, doctor
-from cmdesk.cli.bench import bench_data
 from cmdesk.cli.common import config_option, db_option, friendly_errors
-from cmdesk.cli.replies import replies as replies_group
-from cmdesk.cli.report import export_events, import_, report
+from cmdesk.cli.lazy import LazyGroup
 from cmdesk.config import Config, ConfigError, default_db_path, load_config
 from cmdesk.store import Store
 
@@ -33,7 +29,18 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    lazy_subcommands={
+        "accounts": "cmdesk.cli.accounts:accounts",
+        "bench-data": "cmdesk.cli.bench:bench_data",
+        "doctor": "cmdesk.cli.accounts:doctor",
+        "import": "cmdesk.cli.report:import_",
+        "replies": "cmdesk.cli.replies:replies",
+        "report": "cmdesk.cli.report:report",
+    },
+)
 @db_option
 @config_option
 @click.pass_context
@@ -58,15 +65,17 @@ def main(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> 
 @friendly_errors
 def demo(db_path: Path | None) -> None:
     """Run the whole app offline on recorded fixtures (a fresh store unless --db)."""
-    from cmdesk.demo import DEMO_TOKEN, demo_config, demo_transport, fixtures_dir
+    from cmdesk.demo import DEMO_TOKEN, FirstSync, demo_config, demo_transport, fixtures_dir
 
     fixtures = fixtures_dir()
     config = demo_config(fixtures)
     with tempfile.TemporaryDirectory(prefix="cmdesk-demo-") as scratch:
         path = db_path or Path(scratch) / "demo.db"
+        first_sync = FirstSync.start(path, config, fixtures)
         _run_app(
             path,
             config,
+            first_sync=first_sync,
             transport_factory=lambda store: demo_transport(store, fixtures),
             token=lambda _a: DEMO_TOKEN,
             demo=True,
@@ -88,7 +97,7 @@ def _run_app(path: Path, config: Config, *, token: Any, **options: Any) -> None:
 def sync(once: bool, db_path: Path | None, config_path: Path | None) -> None:
     """Fetch new items for every configured account (for cron or a shell)."""
     from cmdesk.secrets import get_token
-    from cmdesk.sync import SyncEngine
+    from cmdesk.sync import SyncEngine, inline
 
     config = load_config(config_path, missing_ok=config_path is None)
     if not config.accounts:
@@ -96,7 +105,7 @@ def sync(once: bool, db_path: Path | None, config_path: Path | None) -> None:
     store = Store(db_path or default_db_path())
 
     async def one_pass() -> list[Any]:
-        engine = SyncEngine(store, config.accounts, lambda a: get_token(a.name), run=_direct)
+        engine = SyncEngine(store, config.accounts, lambda a: get_token(a.name), run=inline)
         try:
             return await engine.run_once()
         finally:
@@ -113,12 +122,7 @@ def sync(once: bool, db_path: Path | None, config_path: Path | None) -> None:
         sys.exit(2)
 
 
-async def _direct(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """In the CLI nothing else waits on the loop: call the store directly."""
-    return fn(*args, **kwargs)
-
-
-@main.group()
+@main.group(cls=LazyGroup, lazy_subcommands={"events": "cmdesk.cli.report:export_events"})
 def export() -> None:
     """Write the store's contents to stdout."""
 
@@ -144,12 +148,3 @@ def export_items(fmt: str, db_path: Path | None) -> None:
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         writer.writerow([spreadsheet_safe(row[k]) for k in EXPORT_COLUMNS])
-
-
-main.add_command(replies_group)
-main.add_command(report)
-main.add_command(import_)
-export.add_command(export_events)
-main.add_command(accounts)
-main.add_command(doctor)
-main.add_command(bench_data)

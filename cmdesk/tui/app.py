@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -16,19 +18,39 @@ from textual.screen import Screen
 
 from cmdesk.config import Config
 from cmdesk.model import Account, SyncState
-from cmdesk.replies.library import load_library
-from cmdesk.replies.suggest import SuggestionIndex
 from cmdesk.store import StoreError
-from cmdesk.sync import SyncEngine, TransportFactory
 from cmdesk.tui.backend import Backend, LoopThread
 from cmdesk.tui.screens.inbox import InboxScreen
 from cmdesk.tui.themes import load_themes, theme_dirs
 
+if TYPE_CHECKING:
+    from cmdesk.demo import FirstSync
+    from cmdesk.replies.library import Library
+    from cmdesk.replies.suggest import SuggestionIndex
+    from cmdesk.sync import SyncEngine, TransportFactory
+
 FALLBACK_THEME = "textual-dark"
+#: Loaded in a thread once the inbox is up, so their first use has nothing to import;
+#: importing them before the first paint cost the cold start 0.1-0.2 s.
+WARM_UP_MODULES = (
+    "cmdesk.sync",
+    "cmdesk.tui.screens.composer",
+    "cmdesk.tui.screens.report",
+)
+WARM_UP_AFTER_S = 1.0
 
 
 def wall_clock_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _library_and_index(folder: Path) -> tuple[Library, SuggestionIndex]:
+    """Run in a thread: rapidfuzz and the library's modules load there, not on the UI's."""
+    from cmdesk.replies.library import load_library
+    from cmdesk.replies.suggest import SuggestionIndex
+
+    library = load_library(folder)
+    return library, SuggestionIndex.build(library.replies)
 
 
 class CmdeskApp(App[None]):
@@ -45,6 +67,7 @@ class CmdeskApp(App[None]):
         tokens: Callable[[Account], str | None],
         demo: bool = False,
         sync_on_start: bool = True,
+        first_sync: FirstSync | None = None,
         library_dir: Path | None = None,
         clock: Callable[[], int] = wall_clock_ms,
     ) -> None:
@@ -61,15 +84,13 @@ class CmdeskApp(App[None]):
         self.agent = config.agent
         self.demo = demo
         self.backend = Backend(db_path)
-        self.engine = SyncEngine(
-            self.backend.writer,
-            config.accounts,
-            tokens,
-            transport_factory=transport_factory,
-            run=self.backend.write,
-        )
+        self._tokens = tokens
+        self._transport_factory = transport_factory
+        self._engine: SyncEngine | None = None
         self.sync_loop = LoopThread("cmdesk-sync")
         self.sync_on_start = sync_on_start
+        #: The demo's first pass, already running in another process (`cmdesk.demo`).
+        self.first_sync = first_sync
         self.sub_title = ("demo · " if demo else "") + str(db_path)
 
     def on_mount(self) -> None:
@@ -90,11 +111,34 @@ class CmdeskApp(App[None]):
                 timeout=10,
             )
         self.load_replies()
-        self.drain_outbox()
-        if self.sync_on_start:
-            self.sync_now()
+        if self.first_sync is not None:
+            self._await_first_sync(self.first_sync)
+        else:
+            self.drain_outbox()
+            if self.sync_on_start:
+                self.sync_now()
         if not self.demo and self.config.accounts:
             self.set_interval(self.config.sync_interval, self.sync_now)
+        self.set_timer(WARM_UP_AFTER_S, self._warm_up)
+
+    async def engine(self) -> SyncEngine:
+        """The sync engine, built on first use: httpx and the connectors load in a thread."""
+        if self._engine is None:
+            sync = await asyncio.to_thread(importlib.import_module, "cmdesk.sync")
+            if self._engine is None:  # another worker may have built it meanwhile
+                self._engine = sync.SyncEngine(
+                    self.backend.writer,
+                    self.config.accounts,
+                    self._tokens,
+                    transport_factory=self._transport_factory,
+                    run=self.backend.write,
+                )
+        return self._engine
+
+    @work(group="warm-up")
+    async def _warm_up(self) -> None:
+        for module in WARM_UP_MODULES:
+            await asyncio.to_thread(importlib.import_module, module)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every inbox action by name, beside Textual's own commands."""
@@ -115,11 +159,10 @@ class CmdeskApp(App[None]):
         if self.library_dir is None:
             return
         try:
-            library = await asyncio.to_thread(load_library, self.library_dir)
+            library, index = await asyncio.to_thread(_library_and_index, self.library_dir)
         except (FileNotFoundError, NotADirectoryError):
             self.notify(f"No reply library at {self.library_dir}.", severity="warning")
             return
-        index = await asyncio.to_thread(SuggestionIndex.build, library.replies)
         try:
             self.reply_usage = await self.backend.read_bulk(self.backend.bulk.reply_usage)
         except StoreError as exc:
@@ -140,7 +183,8 @@ class CmdeskApp(App[None]):
     @work(group="outbox", exclusive=False)
     async def drain_outbox(self) -> None:
         """Send what the outbox holds; failures show in the status bar and stay queued."""
-        problems = await self.sync_loop.run(self.engine.drain_outbox())
+        engine = await self.engine()
+        problems = await self.sync_loop.run(engine.drain_outbox())
         try:
             self.reply_usage = await self.backend.read_bulk(self.backend.bulk.reply_usage)
         except StoreError as exc:
@@ -160,8 +204,23 @@ class CmdeskApp(App[None]):
             return
         screen.status.syncing = {account.name for account in self.config.accounts}
         screen.status.redraw()
-        await self.sync_loop.run(self.engine.run_once(self._landed))
+        engine = await self.engine()
+        await self.sync_loop.run(engine.run_once(self._landed))
         self.drain_outbox()
+
+    @work(exclusive=True, group="sync")
+    async def _await_first_sync(self, first: FirstSync) -> None:
+        """Show the forked first pass as it lands; sync here whatever it did not report."""
+        screen = self._inbox()
+        if screen is not None:
+            screen.status.syncing = {account.name for account in self.config.accounts}
+            screen.status.redraw()
+        states = await asyncio.to_thread(first.wait, self._landed)
+        self.first_sync = None
+        if len(states) < first.accounts:
+            self.sync_now()  # the child died: the usual in-process pass takes over
+        else:
+            self.drain_outbox()
 
     class Landed(Message):
         """An account's sync pass ended (posted from the sync thread, which never waits)."""
@@ -203,6 +262,9 @@ class CmdeskApp(App[None]):
         self.notify(message, severity="error", timeout=8)
 
     async def on_unmount(self) -> None:
-        await self.sync_loop.run(self.engine.aclose())
+        if self.first_sync is not None:
+            self.first_sync.stop()
+        if self._engine is not None:
+            await self.sync_loop.run(self._engine.aclose())
         self.sync_loop.stop()
         self.backend.close()
