@@ -58,6 +58,7 @@ class EventKind(StrEnum):
     BLOCKED = "blocked"
     MUTED = "muted"
     REPORTED = "reported"
+    LOCKED = "locked"
     REOPENED = "reopened"
     UNDONE = "undone"
 

@@ -300,7 +300,7 @@ def test_accounts_test_proves_each_credential(
         .split('"')[0]
         + ") on 127.0.0.1; may reply, delete own posts, mute, block and report",
         "pixelpost-forum: ok — @pixelpost_team on 127.0.0.1 (moderator); "
-        "may reply, hide, delete, recover and flag",
+        "may reply, hide, delete, recover, flag and lock topics",
         "brioche-reddit: ok — u/BriocheEtCo; scopes: edit history identity modposts "
         "privatemessages read report submit account; r/BriocheEtCo: moderator",
     ]

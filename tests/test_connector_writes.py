@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
-from cmdesk.connectors.base import Capability, Connector, ConnectorError, NotFound
+from cmdesk.connectors.base import AuthError, Capability, Connector, ConnectorError, NotFound
 from cmdesk.connectors.bluesky import BlueskyConnector, record_key
 from cmdesk.connectors.discourse import DiscourseConnector
 from cmdesk.connectors.mastodon import MastodonConnector
@@ -189,6 +190,15 @@ async def test_mastodon_refuses_what_the_platform_does_not_offer(masto: Rig) -> 
         await masto.connector.moderate(troll, Capability.HIDE)
     assert masto.platform.writes() == []
     assert Capability.HIDE not in MastodonConnector.capabilities
+
+
+async def test_mastodon_and_bluesky_have_no_thread_lock(masto: Rig, bsky: Rig) -> None:
+    for rig, cls in ((masto, MastodonConnector), (bsky, BlueskyConnector)):
+        assert not {Capability.LOCK, Capability.UNLOCK} & cls.capabilities
+        item = next(i for i in rig.items if not i.context_only)
+        with pytest.raises(ConnectorError, match=f"{cls.network} connector cannot lock"):
+            await rig.connector.moderate(item, Capability.LOCK)
+        assert rig.platform.writes() == []
 
 
 # -- Bluesky ----------------------------------------------------------------------------------
@@ -403,6 +413,49 @@ async def test_discourse_moderation(forum: Rig) -> None:
         await forum.connector.moderate(item, Capability.BLOCK)
 
 
+async def test_discourse_lock_closes_the_topic_and_unlock_reopens_it(forum: Rig) -> None:
+    item = next(i for i in forum.items if not i.context_only and i.kind.value == "reply")
+    topic_id = int(item.url.rsplit("/", 2)[-2])  # type: ignore[union-attr]
+    await forum.connector.moderate(item, Capability.LOCK)
+    await forum.connector.moderate(item, Capability.UNLOCK)
+    path = f"/t/{topic_id}/status.json"
+    assert forum.platform.writes() == [("PUT", path), ("PUT", path)]
+    lock, unlock = forum.platform.sent(path)
+    assert json_of(lock) == {"status": "closed", "enabled": "true"}
+    assert json_of(unlock) == {"status": "closed", "enabled": "false"}
+    assert lock.headers["api-key"] == "token-123"
+    assert lock.headers["api-username"] == "pixelpost_team"
+    assert forum.platform.body("PUT", f"{FORUM}{path}") == {
+        "success": "OK",
+        "topic_status_update": None,
+    }
+
+
+async def test_discourse_lock_finds_the_topic_of_a_post_without_a_link(forum: Rig) -> None:
+    item = next(i for i in forum.items if not i.context_only and i.kind.value == "reply")
+    topic_id, number = (int(part) for part in item.url.rsplit("/", 2)[-2:])  # type: ignore[union-attr]
+    post = {"id": int(item.remote_id), "topic_id": topic_id, "post_number": number}
+    forum.platform.answer("GET", f"{FORUM}/posts/{item.remote_id}.json", post)
+    await forum.connector.moderate(replace(item, url=None), Capability.LOCK)
+    assert forum.platform.writes() == [("PUT", f"/t/{topic_id}/status.json")]
+
+
+async def test_discourse_lock_by_a_user_who_is_not_staff_is_one_clear_line(forum: Rig) -> None:
+    item = next(i for i in forum.items if not i.context_only)
+    refused = httpx.Response(
+        403, json={"errors": ["You are not permitted to view the requested resource."]}
+    )
+    forum.platform.faults.append(("/status.json", refused))
+    topic_id = item.url.rsplit("/", 2)[-2]  # type: ignore[union-attr]
+    with pytest.raises(AuthError) as caught:
+        await forum.connector.moderate(item, Capability.LOCK)
+    assert str(caught.value).startswith(
+        f"pixelpost-forum: refused (HTTP 403 on PUT /t/{topic_id}/status.json: "
+        "You are not permitted to view the requested resource.): the account lacks this "
+        "permission"
+    )
+
+
 # -- Reddit -----------------------------------------------------------------------------------
 
 OAUTH = "https://oauth.reddit.com"
@@ -480,11 +533,34 @@ async def test_reddit_moderation(reddit: Rig) -> None:
         await reddit.connector.moderate(item, Capability.MUTE)
 
 
+async def test_reddit_lock_and_unlock_the_comments_submission(reddit: Rig) -> None:
+    item = reddit.item("le code promo BIENVENUE10 ne passe pas")
+    submission = item.thread_id.removeprefix("brioche-reddit/")  # type: ignore[union-attr]
+    assert submission.startswith("t3_") and submission != item.remote_id
+    await reddit.connector.moderate(item, Capability.LOCK)
+    await reddit.connector.moderate(item, Capability.UNLOCK)
+    sent = [(r.url.path, form_of(r)) for r in reddit.platform.requests if r.method == "POST"]
+    assert sent == [("/api/lock", {"id": submission}), ("/api/unlock", {"id": submission})]
+    lock = reddit.platform.sent("/api/lock")[0]
+    assert lock.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert lock.headers["authorization"].startswith("bearer ")
+    assert reddit.platform.body("POST", f"{OAUTH}/api/lock") == {}
+
+
+async def test_reddit_a_private_message_has_no_thread_to_lock(reddit: Rig) -> None:
+    item = next(i for i in reddit.items if i.remote_id.startswith("t4_") and not i.context_only)
+    with pytest.raises(ConnectorError, match="a private message has no thread to lock"):
+        await reddit.connector.moderate(item, Capability.LOCK)
+    assert reddit.platform.writes() == []
+
+
 def test_capabilities_are_declared_per_connector() -> None:
     assert Capability.DM in MastodonConnector.capabilities
     assert Capability.DM not in BlueskyConnector.capabilities
     assert {Capability.HIDE, Capability.RESTORE} <= DiscourseConnector.capabilities
     assert {Capability.HIDE, Capability.SPAM, Capability.RESTORE} <= RedditConnector.capabilities
+    for cls in (DiscourseConnector, RedditConnector):
+        assert {Capability.LOCK, Capability.UNLOCK} <= cls.capabilities
     for cls in CLASSES.values():
         assert Capability.REPLY in cls.capabilities
 

@@ -167,3 +167,33 @@ def test_undoing_a_sent_moderation_returns_it_for_restoring(store: Store) -> Non
     assert [e.key for e in undone.sent] == [entry.key]
     store.queue_restore(undone.sent, 3100)
     assert [e.action for e in store.outbox_due(3100)] == ["restore"]
+
+
+def test_lock_keeps_the_item_in_the_queue_is_queued_and_undone_by_an_unlock(
+    store: Store,
+) -> None:
+    store.ingest("acct", [make_item(n) for n in range(2)], {}, 1000)
+    store.moderate([("acct/0", "acct")], "lock", "cm", 2000)
+    assert ids_of(store, OPEN) == ["acct/0", "acct/1"]  # a lock closes the thread, not the item
+    assert store.events("acct/0")[-1].kind == EventKind.LOCKED
+    (entry,) = store.outbox_due(2000)
+    assert (entry.item_id, entry.account, entry.action) == ("acct/0", "acct", "lock")
+    store.outbox_sending(entry.id, 2100)
+    store.outbox_sent(entry, "", 2200)
+    assert store.events("acct/0")[-1].kind == EventKind.MODERATED
+    undone = store.undo_last("cm", 3000)
+    assert undone.item_ids == ["acct/0"] and [e.key for e in undone.sent] == [entry.key]
+    assert store.events("acct/0")[-1].kind == EventKind.UNDONE
+    store.queue_restore(undone.sent, 3100)
+    assert [(e.item_id, e.action) for e in store.outbox_due(3100)] == [("acct/0", "unlock")]
+
+
+def test_undoing_a_sent_block_queues_nothing_for_the_platform(store: Store) -> None:
+    store.ingest("acct", [make_item(1)], {}, 1000)
+    store.moderate([("acct/1", "acct")], "block", "cm", 2000)
+    (entry,) = store.outbox_due(2000)
+    store.outbox_sending(entry.id, 2100)
+    store.outbox_sent(entry, "", 2200)
+    undone = store.undo_last("cm", 3000)
+    store.queue_restore(undone.sent, 3100)
+    assert store.outbox_due(3100) == []  # approving the comment would not unblock anyone

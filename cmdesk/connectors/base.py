@@ -60,6 +60,10 @@ class Capability(StrEnum):
     DM = "dm"
     #: Undo a hide, delete or spam on the platform (Discourse recover, Reddit approve).
     RESTORE = "restore"
+    #: Close the item's thread to new replies (Discourse close topic, Reddit lock).
+    LOCK = "lock"
+    #: Undo a lock on the platform: the thread takes replies again.
+    UNLOCK = "unlock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,7 +526,8 @@ class Connector(ABC):
         """Perform a moderation action on `item` (one of the class's `capabilities`).
 
         HIDE, SPAM, DELETE and RESTORE act on the item; BLOCK, MUTE and REPORT on
-        its author (REPORT with the item as evidence). Doing it twice is harmless.
+        its author (REPORT with the item as evidence); LOCK and UNLOCK on its thread.
+        Doing it twice is harmless.
         """
         raise ConnectorError(f"{self.network} connector cannot {action}")
 

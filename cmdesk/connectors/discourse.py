@@ -6,7 +6,9 @@ returns posts whose id is at most that value) and "Get a single topic"
 (`GET /t/{id}.json` → `post_stream.posts`, the topic's first chunk of posts).
 Writes: "Create a topic, post, or private message" (`POST /posts.json` with `topic_id`
 and `reply_to_post_number`), `DELETE /posts/{id}`, `PUT /posts/{id}/recover`,
-`POST /post_actions` (flags), and `GET /session/current.json` to check the key.
+`POST /post_actions` (flags), "Update the status of a topic" (`PUT /t/{id}/status.json`
+with `status=closed` and `enabled` "true" or "false": close or reopen it), and
+`GET /session/current.json` to check the key.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ class DiscourseConnector(Connector):
 
     network = "discourse"
     options = (Option("username", "The API user, sent as `Api-Username`", required=True),)
-    #: HIDE, DELETE, RESTORE and SPAM need a moderator API user. No DM (personal messages
-    #: are not read) and no BLOCK or MUTE (silencing a user is an admin action).
+    #: HIDE, DELETE, RESTORE, SPAM, LOCK and UNLOCK (close and reopen the topic) need a
+    #: moderator API user. No DM (personal messages are not read) and no BLOCK or MUTE
+    #: (silencing a user is an admin action).
     capabilities = frozenset(
         {
             Capability.REPLY,
@@ -58,6 +61,8 @@ class DiscourseConnector(Connector):
             Capability.RESTORE,
             Capability.SPAM,
             Capability.REPORT,
+            Capability.LOCK,
+            Capability.UNLOCK,
         }
     )
     #: Pages read on a first sync (no cursor), and to catch up to a saved one.
@@ -197,7 +202,10 @@ class DiscourseConnector(Connector):
             raise AuthError(f"the API key acts as @{username}, not @{self._username}")
         host = httpx.URL(self.base_url).host
         if staff:
-            return f"@{username} on {host} ({staff}); may reply, hide, delete, recover and flag"
+            return (
+                f"@{username} on {host} ({staff}); "
+                "may reply, hide, delete, recover, flag and lock topics"
+            )
         return f"@{username} on {host} (trust level {level}); may reply and flag, not moderate"
 
     async def reply(self, item: Item, text: str, key: str) -> str:
@@ -236,10 +244,20 @@ class DiscourseConnector(Connector):
             await self.http.request_json(
                 "POST", f"{self.base_url}/post_actions", json_body=body, headers=self._headers
             )
+        elif action in (Capability.LOCK, Capability.UNLOCK):
+            # Lock = close the post's topic: nobody but staff may reply until it is reopened.
+            topic_id, _ = await self._locate(item, why="no topic to close")
+            enabled = "true" if action is Capability.LOCK else "false"  # a string enum here
+            await self.http.request_json(
+                "PUT",
+                f"{self.base_url}/t/{topic_id}/status.json",
+                json_body={"status": "closed", "enabled": enabled},
+                headers=self._headers,
+            )
         else:
             raise self._unsupported(action)
 
-    async def _locate(self, item: Item) -> tuple[int, int]:
+    async def _locate(self, item: Item, why: str = "nothing to reply to") -> tuple[int, int]:
         """(topic id, post number) of `item`: from its URL, else from `GET /posts/{id}.json`."""
         match = _POST_URL.search(item.url or "")
         if match:
@@ -249,7 +267,7 @@ class DiscourseConnector(Connector):
                 f"{self.base_url}/posts/{item.remote_id}.json", headers=self._headers
             )
         except NotFound as exc:
-            raise NotFound(f"post {item.remote_id} was deleted: nothing to reply to") from exc
+            raise NotFound(f"post {item.remote_id} was deleted: {why}") from exc
         with shape_guard("Discourse post"):
             post = _post(body)
             return post["topic_id"], post["post_number"]

@@ -8,7 +8,8 @@ client id and an empty secret, as for an "installed app"); the API is then
 comments, `t3` submissions and `t4` messages, paged with `after`) come from
 `/message/inbox`, `/message/mentions` and `/r/{subreddit}/comments`; thread context
 from `/api/info`. Writes are form-encoded: `/api/comment`, `/api/remove`,
-`/api/approve`, `/api/del`, `/api/block_user`, `/api/report`.
+`/api/approve`, `/api/del`, `/api/block_user`, `/api/report`, `/api/lock` and
+`/api/unlock` (scope `modposts`).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ class RedditConnector(Connector):
         Option("subreddit", "A subreddit you moderate, without `r/`: its new comments too"),
         Option("auth_url", "Where refresh tokens are traded for access tokens", default=AUTH_URL),
     )
-    #: HIDE, SPAM and RESTORE (remove, remove as spam, approve) need moderator rights in the
-    #: item's subreddit; DELETE is for our own comments. No MUTE: Reddit's mute is modmail only.
+    #: HIDE, SPAM, RESTORE, LOCK and UNLOCK (remove, remove as spam, approve, lock and
+    #: unlock the submission) need moderator rights in the item's subreddit; DELETE is for
+    #: our own comments. No MUTE: Reddit's mute is modmail only.
     capabilities = frozenset(
         {
             Capability.REPLY,
@@ -67,6 +69,8 @@ class RedditConnector(Connector):
             Capability.DELETE,
             Capability.BLOCK,
             Capability.REPORT,
+            Capability.LOCK,
+            Capability.UNLOCK,
         }
     )
     page_size: ClassVar[int] = 100
@@ -371,8 +375,19 @@ class RedditConnector(Connector):
                 },
             )
             self._raise_api_errors(body, item)
+        elif action in (Capability.LOCK, Capability.UNLOCK):
+            path = "/api/lock" if action is Capability.LOCK else "/api/unlock"
+            data = {"id": self._thread_fullname(item)}
+            await self._call("POST", path, data=data, idempotent=True)
         else:
             raise self._unsupported(action)
+
+    def _thread_fullname(self, item: Item) -> str:
+        """The submission (`t3_`) a comment belongs to: what locking its thread locks."""
+        if item.remote_id.startswith("t4_"):
+            raise ConnectorError("a private message has no thread to lock")
+        thread = (item.thread_id or "").removeprefix(f"{self.account.name}/")
+        return thread if thread.startswith(("t3_", "t1_")) else item.remote_id
 
     async def _already_replied(self, item: Item, text: str) -> str | None:
         """Our comment (or message) with exactly `text` under `item`, among the latest 25."""

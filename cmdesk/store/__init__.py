@@ -135,15 +135,19 @@ class Store:
     def moderate(
         self, targets: Sequence[tuple[str, str]], action: str, actor: str, now: int
     ) -> int:
-        """Hide, spam, delete, block, mute, report: here at once, on the platform via the outbox."""
+        """Hide, spam, delete, block, mute, report, lock: here at once, on the platform via
+        the outbox."""
         return triage.moderate(self.db, targets, action, actor, now)
 
     @_guarded
     def queue_restore(self, entries: Sequence[OutboxEntry], now: int) -> None:
-        """After an undo, ask the platform to restore what a sent moderation removed."""
+        """After an undo, ask the platform to undo what a sent moderation did: restore what
+        it removed, unlock what it locked (`triage.UNDO_ON_PLATFORM`; others are skipped)."""
         with self.db.conn:
             for entry in entries:
-                outbox.queue_action(self.db, [(entry.item_id, entry.account)], "restore", 0, now)
+                undo = triage.UNDO_ON_PLATFORM.get(entry.action)
+                if undo is not None:
+                    outbox.queue_action(self.db, [(entry.item_id, entry.account)], undo, 0, now)
 
     @_guarded
     def wake_snoozed(self, now: int) -> list[str]:

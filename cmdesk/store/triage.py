@@ -38,6 +38,7 @@ UNDOABLE = (
     EventKind.UNLABELLED,
     EventKind.HIDDEN,
     EventKind.SPAM,
+    EventKind.LOCKED,
     EventKind.REOPENED,
 )
 
@@ -97,6 +98,16 @@ MODERATION: dict[str, tuple[EventKind, str | None]] = {
     "block": (EventKind.BLOCKED, "done"),
     "mute": (EventKind.MUTED, None),
     "report": (EventKind.REPORTED, None),
+    "lock": (EventKind.LOCKED, None),
+}
+
+#: The action that undoes a moderation action already sent, where the platform has one.
+#: Block, mute and report have none here: undo puts them back in cmdesk only.
+UNDO_ON_PLATFORM: dict[str, str] = {
+    "hide": "restore",
+    "spam": "restore",
+    "delete": "restore",
+    "lock": "unlock",
 }
 
 

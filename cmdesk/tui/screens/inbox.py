@@ -18,31 +18,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from cmdesk.connectors.base import Capability
 from cmdesk.connectors.registry import connector_class
 from cmdesk.metrics import sla_state
-from cmdesk.model import Item, Status
-from cmdesk.replies.learning import rerank
-from cmdesk.replies.suggest import Suggestion
+from cmdesk.model import Item, Kind, Status
 from cmdesk.store import StoreError, View
-from cmdesk.store.triage import MODERATION
+from cmdesk.store.triage import MODERATION, UNDO_ON_PLATFORM
 from cmdesk.store.views import ALL, OPEN
-from cmdesk.tui.screens.composer import ComposerScreen
 from cmdesk.tui.screens.confirm import ConfirmScreen
 from cmdesk.tui.screens.help import HelpScreen, binding_rows
 from cmdesk.tui.screens.label import LabelScreen
-from cmdesk.tui.screens.report import ReportScreen
 from cmdesk.tui.screens.snooze import SnoozeScreen
 from cmdesk.tui.screens.views import ViewsScreen
 from cmdesk.tui.widgets.detail import DetailPane, render_detail
 from cmdesk.tui.widgets.inbox_list import CACHE_SIZE, InboxList
+from cmdesk.tui.widgets.key_bar import KeyBar
 from cmdesk.tui.widgets.sla_badge import badge_text
 from cmdesk.tui.widgets.status_bar import StatusBar
 from cmdesk.tui.widgets.suggestions import SuggestionsPanel
 
 if TYPE_CHECKING:
+    from cmdesk.replies.suggest import Suggestion
     from cmdesk.tui.app import CmdeskApp
 
 
@@ -83,12 +81,16 @@ class InboxScreen(Screen[None]):
         Binding("b", "moderate('block')", "Block author", show=False),
         Binding("m", "moderate('mute')", "Mute author", show=False),
         Binding("X", "moderate('report')", "Report to the platform", show=False),
+        Binding("L", "moderate('lock')", "Lock thread", show=False),
         Binding("ctrl+r", "sync", "Sync", show=False),
         Binding("escape", "back", "Back", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
 
+    #: The queue has the keys from the first frame, whatever mounts first (the search
+    #: box is earlier in the focus chain, and under load could take the first key).
+    AUTO_FOCUS = "#inbox"
     app: CmdeskApp
 
     def __init__(self) -> None:
@@ -111,7 +113,7 @@ class InboxScreen(Screen[None]):
                 yield DetailPane(id="detail")
                 yield SuggestionsPanel(id="suggestions")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def inbox(self) -> InboxList:
@@ -241,6 +243,8 @@ class InboxScreen(Screen[None]):
         index = self.app.replies_index
         if index is None:
             return []
+        from cmdesk.replies.learning import rerank  # rapidfuzz: loaded with the index
+
         ranked = index.suggest(
             item.text, lang=item.lang, network=item.network, brand=item.brand, limit=15
         )
@@ -362,26 +366,30 @@ class InboxScreen(Screen[None]):
 
     @work(group="confirm")
     async def action_moderate(self, action: str) -> None:
-        """Hide, spam, delete, block or mute: here at once, then on the platform via the outbox.
+        """Hide, spam, delete, block, mute, report or lock: here at once, then on the
+        platform via the outbox.
 
         Items whose account cannot do it are left alone and named; a confirmation is
         asked only when the platform offers no way back.
         """
         wanted = Capability(action)
         targets: list[tuple[int, Item]] = []
-        unable: list[tuple[int, Item]] = []
+        unable: set[str] = set()
         for rowid, item in self._targets():
-            capabilities = connector_class(item.network).capabilities
-            (targets if wanted in capabilities else unable).append((rowid, item))
+            if wanted not in connector_class(item.network).capabilities:
+                unable.add(item.network)
+            elif wanted is Capability.LOCK and item.kind == Kind.DM:
+                unable.add("direct messages")  # no thread to lock
+            else:
+                targets.append((rowid, item))
         if unable:
-            networks = ", ".join(sorted({item.network for _, item in unable}))
-            self.notify(
-                f"{action.capitalize()} is not available on {networks}.", severity="warning"
-            )
+            where = ", ".join(sorted(unable))
+            self.notify(f"{action.capitalize()} is not available on {where}.", severity="warning")
         if not targets:
             return
+        way_back = Capability(UNDO_ON_PLATFORM.get(action, Capability.RESTORE))
         irreversible = any(
-            Capability.RESTORE not in connector_class(item.network).capabilities
+            way_back not in connector_class(item.network).capabilities
             or action in ("delete", "block")
             for _, item in targets
         )
@@ -413,7 +421,9 @@ class InboxScreen(Screen[None]):
                 entry
                 for entry in undone.sent
                 if entry.account in networks
-                and Capability.RESTORE in connector_class(networks[entry.account]).capabilities
+                and entry.action in UNDO_ON_PLATFORM
+                and Capability(UNDO_ON_PLATFORM[entry.action])
+                in connector_class(networks[entry.account]).capabilities
             ]
         except StoreError as exc:
             self.app.report_error(f"Undo failed: {exc}")
@@ -425,7 +435,7 @@ class InboxScreen(Screen[None]):
             await backend.write(backend.writer.queue_restore, restorable, now_ms())
             self.app.drain_outbox()
         elif undone.sent:
-            self.notify("Undone here; the platform keeps its copy hidden.", severity="warning")
+            self.notify("Undone here only: the platform cannot undo it.", severity="warning")
         if not await self._restore_in_place(restored, keep):
             self.inbox.forget_all()
             self.reload(keep=keep)
@@ -470,6 +480,8 @@ class InboxScreen(Screen[None]):
         start = ranked[max(choice, 1) - 1].reply if ranked else None
         if choice and draft is not None:
             draft = None  # an explicit pick wins; the old draft stays in the editor's undo
+        from cmdesk.tui.screens.composer import ComposerScreen  # loaded on first use: startup
+
         composer = ComposerScreen(
             item,
             agent=self.app.agent,
@@ -548,6 +560,8 @@ class InboxScreen(Screen[None]):
     def action_report(self) -> None:
         """The report screen, on a store connection of its own; a drill-down's Enter
         comes back here with the item to show."""
+        from cmdesk.tui.screens.report import ReportScreen  # loaded on first use: startup
+
         report = ReportScreen(self.app.backend.reader.path, self.app.config, clock=self.app.clock)
         self.app.push_screen(report, self._from_report)
 
