@@ -86,11 +86,12 @@ async def test_e_marks_done_and_moves_to_next_then_u_undoes(db: Path) -> None:
         await settle(pilot)
         assert cursor_text(app) == "reply to question 0"
         assert "Open: 59" in status_text(app) and "Done 1" in status_text(app)
+        assert "✓ Done: item (u undoes)" in status_text(app)
         assert stored(db, "acct/0") == (Status.DONE, [EventKind.RECEIVED, EventKind.DONE])
         await pilot.press("u")
         await settle(pilot)
         assert cursor_text(app) == "question 0 about delivery"
-        assert "Open: 60" in status_text(app)
+        assert "Open: 60" in status_text(app) and "✓ Undone: item" in status_text(app)
     assert stored(db, "acct/0") == (
         Status.NEW,
         [EventKind.RECEIVED, EventKind.DONE, EventKind.UNDONE],

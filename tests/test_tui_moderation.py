@@ -15,7 +15,7 @@ from cmdesk.tui.screens.help import HelpScreen
 from cmdesk.tui.widgets.inbox_list import InboxList
 
 from .test_demo import SIZE, demo_app
-from .tui_helpers import notifications, screen_lines, settle
+from .tui_helpers import notifications, screen_lines, settle, status_text
 
 FORUM = "https://forum.pixelpost.example"
 
@@ -56,7 +56,7 @@ async def test_l_locks_the_forum_topic_at_once_and_u_unlocks_it(tmp_path: Path) 
         await pilot.press("L")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)  # the platform can unlock: no question
-        assert "Lock: item (u undoes)" in notifications(app)
+        assert "Lock: item (u undoes)" in status_text(app)
         assert current(app).id == item.id  # a lock closes the thread, not the item
         await sent_everything(pilot)
         (replay,) = replays
@@ -65,7 +65,7 @@ async def test_l_locks_the_forum_topic_at_once_and_u_unlocks_it(tmp_path: Path) 
         await pilot.press("u")
         await settle(pilot)
         await sent_everything(pilot)
-        assert "Undone: item" in notifications(app)
+        assert "Undone: item" in status_text(app)
         assert status_puts(replay)[1:] == [(path, {"status": "closed", "enabled": "false"})]
         assert "failed" not in notifications(app)
     store = Store(db)
@@ -133,7 +133,7 @@ async def test_undo_before_the_lock_is_sent_cancels_it(tmp_path: Path) -> None:
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
-        assert "Undone: item" in notifications(app)
+        assert "Undone: item" in status_text(app)
     assert not any(path.endswith("/status.json") for path, _ in status_puts(replays[0]))
     store = Store(db)
     assert [(e.action, e.state) for e in store.outbox_for(item.id)] == [("lock", "cancelled")]
@@ -162,7 +162,7 @@ async def test_lock_is_in_the_help_screen_and_the_command_palette(tmp_path: Path
         assert "Inbox action (key: L)" in "\n".join(screen_lines(app))
         await pilot.press("enter")
         await settle(pilot)
-        assert "Lock: item (u undoes)" in notifications(app)
+        assert "Lock: item (u undoes)" in status_text(app)
     store = Store(db)
     assert [e.action for e in store.outbox_for(item.id)] == ["lock"]
     store.close()

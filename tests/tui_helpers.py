@@ -16,6 +16,7 @@ from textual.worker import WorkerCancelled
 
 from cmdesk.config import Config
 from cmdesk.tui.app import CmdeskApp
+from cmdesk.tui.widgets.detail import DetailPane
 from cmdesk.tui.widgets.inbox_list import InboxList
 
 #: Worker groups that wait for the user to answer a dialog.
@@ -63,9 +64,9 @@ def list_lines(app: CmdeskApp) -> list[str]:
 
 def detail_text(app: CmdeskApp, width: int = 100) -> str:
     """The detail pane's whole content (not only the part scrolled into view)."""
-    body = app.screen.query_one("#detail-body", Static)
+    pane = app.screen.query_one(DetailPane)
     console = Console(width=width, record=True, color_system=None, file=io.StringIO())
-    console.print(body.content)
+    console.print(pane.content)
     return console.export_text()
 
 

@@ -234,7 +234,7 @@ class InboxScreen(Screen[None]):
             return
         ranked = await asyncio.to_thread(self._suggest, item)
         self.suggested = (item.id, ranked)
-        with self.app.batch_update():  # one layout of the screen for both, not two
+        with self.app.batch_update():  # one frame for both panes
             pane.show(render_detail(item, parents, replies, others))
             self.query_one(SuggestionsPanel).show(ranked, item, self.app.agent)
 
@@ -318,7 +318,7 @@ class InboxScreen(Screen[None]):
         self.status.counts = counts
         self._refresh_status()
         noun = "item" if len(item_ids) == 1 else f"{len(item_ids)} items"
-        self.notify(f"{verb}: {noun} (u undoes)", timeout=2)
+        self.status.say(f"{verb}: {noun} (u undoes)")
 
     def action_done(self) -> None:
         store, actor = self.app.backend.writer, self.app.agent
@@ -415,7 +415,6 @@ class InboxScreen(Screen[None]):
         try:
             undone = await backend.write(backend.writer.undo_last, self.app.agent, now_ms())
             restored = undone.item_ids
-            keep = await backend.read(backend.reader.rowid_of, restored[0]) if restored else None
             networks = {account.name: account.network for account in self.app.config.accounts}
             restorable = [
                 entry
@@ -436,27 +435,13 @@ class InboxScreen(Screen[None]):
             self.app.drain_outbox()
         elif undone.sent:
             self.notify("Undone here only: the platform cannot undo it.", severity="warning")
-        if not await self._restore_in_place(restored, keep):
-            self.inbox.forget_all()
-            self.reload(keep=keep)
+        if len(restored) > 256 or not self.inbox.restore(undone.rowids):
+            self.inbox.forget_all()  # only a reload of the view can place them
+            self.reload(keep=undone.rowids[0])
+        else:
+            self.refresh_counts()
         noun = "item" if len(restored) == 1 else f"{len(restored)} items"
-        self.notify(f"Undone: {noun}", timeout=2)
-
-    async def _restore_in_place(self, item_ids: list[str], first: int | None) -> bool:
-        """Undo of the list's latest removal puts its rows back, with no reload of the view
-        (a million ids: hundreds of ms). False when only a reload can place them."""
-        if first is None or len(item_ids) > 256:
-            return False
-        backend = self.app.backend
-        try:
-            rest = [await backend.read(backend.reader.rowid_of, i) for i in item_ids[1:]]
-        except StoreError:
-            return False
-        rowids = [first, *rest]
-        if None in rowids or not self.inbox.restore(rowids):  # type: ignore[arg-type]
-            return False
-        self.refresh_counts()
-        return True
+        self.status.say(f"Undone: {noun}")
 
     @work(group="composer")
     async def action_reply(self, choice: int) -> None:
@@ -501,7 +486,7 @@ class InboxScreen(Screen[None]):
         else:
             self.inbox.remove({rowid})
         self.refresh_counts()
-        self.notify("Reply queued.", timeout=2)
+        self.status.say("Reply queued.")
         self.app.drain_outbox()
 
     def action_select(self) -> None:

@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from cmdesk.model import Item, Status
 from cmdesk.text import one_line
+from cmdesk.tui.widgets.scrolling import set_virtual_size
 
 PAGE = 100
 CACHE_SIZE = 5_000
@@ -94,7 +95,7 @@ class InboxList(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    InboxList { overflow-x: hidden; }
+    InboxList { overflow-x: hidden; overflow-y: scroll; }
     InboxList > .inbox--cursor { background: $accent 40%; text-style: bold; }
     InboxList:focus > .inbox--cursor { background: $accent 70%; }
     InboxList > .inbox--selected { background: $secondary 30%; }
@@ -129,6 +130,9 @@ class InboxList(ScrollView, can_focus=True):
         self._style: Style | None = None
         #: Per row id: the item and width its texts were fitted for, and the texts.
         self._cells: dict[int, tuple[Item, int, tuple[str, str, str, str, str]]] = {}
+        #: Per row id: what its last strip was drawn from, and the strip. After
+        #: done-and-next every row moves up a line: all but one are drawn already.
+        self._strips: dict[int, tuple[tuple[object, ...], Strip]] = {}
         #: What each recent `remove` took out, and where from, for `restore`.
         self._removals: list[tuple[set[int], list[tuple[int, int]]]] = []
 
@@ -298,7 +302,7 @@ class InboxList(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.ids))
+        set_virtual_size(self, Size(self.size.width, len(self.ids)))
 
     def on_resize(self) -> None:
         self._resize_virtual()
@@ -338,9 +342,24 @@ class InboxList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._style = None
+        self._strips.clear()
         super().notify_style_update()
 
     def _row(self, item: Item, rowid: int, base: Style, width: int) -> Strip:
+        """The row's strip, drawn again only when what it shows may differ (ages and
+        SLA badges move by the minute)."""
+        now = int(time.time() * 1000)
+        key = (item, width, base, rowid in self.selected, now // 60_000)
+        drawn = self._strips.get(rowid)
+        if drawn is not None and drawn[0] == key:
+            return drawn[1]
+        if len(self._strips) > 2 * CACHE_SIZE:
+            self._strips.clear()
+        strip = self._draw_row(item, rowid, base, width, now)
+        self._strips[rowid] = (key, strip)
+        return strip
+
+    def _draw_row(self, item: Item, rowid: int, base: Style, width: int, now: int) -> Strip:
         dim = base + Style(color=self.get_component_rich_style("inbox--dim").color)
         network = base + Style(color=NETWORK_COLOURS.get(item.network, "#bbbbbb"), bold=True)
         author = base + self.get_component_rich_style("inbox--author")
@@ -357,7 +376,7 @@ class InboxList(ScrollView, can_focus=True):
             Segment(network_cell, network),
             Segment(brand_cell, dim),
             Segment(author_cell, author),
-            Segment(age(item.created_at, int(time.time() * 1000)).rjust(4) + " ", dim),
+            Segment(age(item.created_at, now).rjust(4) + " ", dim),
         ]
         if self._badge is not None:
             segments.append(self._badge_segment(item, base))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual.timer import Timer
 from textual.widgets import Static
 
 from cmdesk.model import Status, SyncState
@@ -19,8 +20,16 @@ _SHOWN = (
 )
 
 
+#: How long an action's confirmation stays in the status bar.
+SAID_FOR_S = 3.0
+
+
 class StatusBar(Static):
-    """One line under the inbox; the sync part names the account that failed and why."""
+    """One line under the inbox; the sync part names the account that failed and why.
+
+    It also confirms each action ("Done: item (u undoes)"): a toast per key would
+    mount and unmount a widget, two layouts of the screen, for every item triaged.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -31,10 +40,26 @@ class StatusBar(Static):
         self.view_size = 0
         self.selected = 0
         self.outbox_problem = ""
+        self.said = ""
+        self._said_timer: Timer | None = None
+
+    def say(self, message: str) -> None:
+        """Show `message` first in the bar for a few seconds."""
+        self.said = message
+        if self._said_timer is not None:
+            self._said_timer.stop()
+        self._said_timer = self.set_timer(SAID_FOR_S, self._unsay)
+        self.redraw()
+
+    def _unsay(self) -> None:
+        self.said = ""
+        self.redraw()
 
     def redraw(self) -> None:
         now = int(time.time() * 1000)
         text = Text()
+        if self.said:
+            text.append(f" ✓ {one_line(self.said)} ", style="reverse")
         text.append(f" {one_line(self.view_title)}: {self.view_size:,}", style="bold")
         if self.selected:
             text.append(f" · {self.selected} selected", style="bold reverse")

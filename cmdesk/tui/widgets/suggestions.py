@@ -31,4 +31,5 @@ class SuggestionsPanel(Static):
     """Shown under the detail pane; updated off the UI thread by the inbox screen."""
 
     def show(self, suggestions: list[Suggestion], item: Item, agent: str) -> None:
-        self.update(render_suggestions(suggestions, item, agent))
+        # Its height is fixed in CSS: new suggestions repaint the panel, not the screen.
+        self.update(render_suggestions(suggestions, item, agent), layout=False)
