@@ -35,3 +35,18 @@ def test_core_modules_import_without_loading_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_inbox_starts_without_loading_what_later_keys_need() -> None:
+    """`cmdesk demo`'s cold start: the composer, the report (plotext), the suggester
+    (rapidfuzz) and the sync engine load in the background once the inbox is up."""
+    later = ["rapidfuzz", "plotext", "cmdesk.sync", "cmdesk.tui.screens.composer",
+             "cmdesk.tui.screens.report"]  # fmt: skip
+    code = (
+        "import sys, cmdesk.cli, cmdesk.demo, cmdesk.tui.app; "
+        f"print([m for m in {later!r} if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

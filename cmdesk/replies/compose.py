@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
-
 from cmdesk.model import Item
 from cmdesk.replies.library import NETWORK_LABELS, Reply, first_name, render
 
@@ -22,4 +20,6 @@ def fill(reply: Reply, item: Item, agent: str) -> str:
 
 def personalisation(template: str, sent: str) -> float:
     """How far the sent text is from the rendered template: 0 = sent unedited, 100 = rewritten."""
+    from rapidfuzz import fuzz  # here, not at the top: the inbox's cold start draws `fill`
+
     return round(100.0 - fuzz.ratio(template, sent), 1)

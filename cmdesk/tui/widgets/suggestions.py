@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
 from cmdesk.model import Item
 from cmdesk.replies.compose import fill
-from cmdesk.replies.suggest import Suggestion
 from cmdesk.text import one_line
+
+if TYPE_CHECKING:
+    from cmdesk.replies.suggest import Suggestion
 
 
 def render_suggestions(suggestions: list[Suggestion], item: Item, agent: str) -> Group | Text:
