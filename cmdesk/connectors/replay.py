@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -33,11 +34,13 @@ class FixtureError(UserError):
 
 
 def request_key(method: str, url: str | httpx.URL) -> str:
-    """Method plus URL with its query sorted, so parameter order never matters."""
-    parsed = httpx.URL(str(url))
-    query = sorted(parsed.params.multi_items())
-    base = parsed.copy_with(query=None, fragment=None)
-    return f"{method.upper()} {base}?{httpx.QueryParams(query)}"
+    """Method plus URL with its path decoded and its query sorted, so neither encoding
+    nor parameter order matters. (The standard library's parser: httpx's took 0.1 s of
+    the demo's start for 450 recorded URLs.)"""
+    parts = urlsplit(str(url))
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    base = urlunsplit((parts.scheme, parts.netloc.lower(), unquote(parts.path), "", ""))
+    return f"{method.upper()} {base}?{query}"
 
 
 class RecordedResponse:

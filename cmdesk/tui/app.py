@@ -110,7 +110,8 @@ class CmdeskApp(App[None]):
                 "or try `cmdesk demo`.",
                 timeout=10,
             )
-        self.load_replies()
+        # After the first frame: building the index is CPU work the first paint need not share.
+        self.call_after_refresh(self.load_replies)
         if self.first_sync is not None:
             self._await_first_sync(self.first_sync)
         else:
