@@ -1,14 +1,18 @@
 """How fast `cmdesk report` folds a million events, against one SQL query doing less.
 
 Builds a store of 1,000,000 events (raw `executemany` into the real schema, one
-transaction), then times, median of 3 runs each:
+transaction), then measures, in rounds that alternate the two so that a busy
+neighbour on the shared machine slows both alike (one warm-up of each first,
+then the medians):
 
-- `cmdesk report`'s compute path (`cmdesk.metrics.report_from_store`): every rule
-  of docs/metrics.md (undo, reopen, exclusions, SLA, personalisation), by network;
-- the baseline: one SQL query giving only the median first-response time per
-  network (window functions; no undo, no reopen, no exclusions).
+- ours: `cmdesk report`'s compute path (`cmdesk.metrics.report_from_store`), every
+  rule of docs/metrics.md (undo, reopen, exclusions, SLA, personalisation), by network;
+- the baseline: one SQL query giving only the median first-response time per network
+  (window functions; no undo, no reopen, no exclusions), reading the same index;
+- the CLI end to end: `cmdesk report --db PATH` in a new process (interpreter start,
+  config, store, report, table), on the same config.
 
-    .venv/bin/python benchmarks/report_bench.py [--events N] [--db PATH]
+    .venv/bin/python benchmarks/report_bench.py [--events N] [--db PATH] [--rounds R]
 """
 
 from __future__ import annotations
@@ -16,16 +20,18 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cmdesk.config import BrandConfig, BusinessHours, Config, parse_clock
+from cmdesk.config import Config, load_config
 from cmdesk.metrics import report_from_store
-from cmdesk.model import Account
 from cmdesk.store import Store
 from cmdesk.store.db import connect
 
@@ -35,10 +41,36 @@ ACCOUNTS = (
     ("nordlys-bsky", "bluesky", "Nordlys", "nordlys.bsky.social"),
     ("pixelpost-forum", "discourse", "PixelPost", "pixelpost_team"),
 )
+#: The benchmark's brands: SLAs everywhere, business hours for one brand. A file, so
+#: that the CLI run reads the very config the in-process runs use.
+CONFIG_TOML = (
+    'bots = ["spambot"]\n'
+    + "".join(
+        f'\n[[account]]\nname = "{name}"\nnetwork = "{network}"\nbrand = "{brand}"\n'
+        f'base_url = "https://example.invalid"\n'
+        f'{"username" if network == "discourse" else "handle"} = "{handle}"\n'
+        for name, network, brand, handle in ACCOUNTS
+    )
+    + """
+[brand."Brioche & Co"]
+sla_minutes = 60
+timezone = "Europe/Paris"
+business_hours = { days = ["mon", "tue", "wed", "thu", "fri"], open = "09:00", close = "18:00" }
+
+[brand.PixelPost]
+sla_minutes = 240
+sla = { discourse = 1440 }
+
+[brand.Nordlys]
+sla_minutes = 120
+"""
+)
 AGENTS = ("camille", "samir", "ines", "theo")
 START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 DAYS = 90
 MINUTE = 60_000
+#: The report's "now": a day after the last event.
+NOW = START + (DAYS + 1) * 86_400_000
 
 ITEM_SQL = (
     "INSERT INTO items (id, account, network, brand, kind, remote_id, thread_id, parent_id, "
@@ -48,24 +80,11 @@ ITEM_SQL = (
 EVENT_SQL = "INSERT INTO events (item_id, kind, at, actor, payload) VALUES (?, ?, ?, ?, ?)"
 
 
-def bench_config() -> Config:
-    """The benchmark's brands: SLAs everywhere, business hours for one brand."""
-    accounts = tuple(
-        Account(name, network, brand, "https://example.invalid", {"handle": handle})
-        for name, network, brand, handle in ACCOUNTS
-    )
-    weekdays = frozenset(range(5))
-    brands = {
-        "Brioche & Co": BrandConfig(
-            name="Brioche & Co",
-            sla_minutes=60,
-            timezone="Europe/Paris",
-            business_hours=BusinessHours(weekdays, parse_clock("09:00"), parse_clock("18:00")),
-        ),
-        "PixelPost": BrandConfig(name="PixelPost", sla_minutes=240, sla=(("discourse", 1440),)),
-        "Nordlys": BrandConfig(name="Nordlys", sla_minutes=120),
-    }
-    return Config(accounts=accounts, brands=brands, bots=frozenset({"spambot"}))
+def bench_config(scratch: Path) -> tuple[Config, Path]:
+    """The benchmark's config, and the file it was read from (for the CLI)."""
+    path = scratch / "bench-config.toml"
+    path.write_text(CONFIG_TOML, encoding="utf-8")
+    return load_config(path, missing_ok=False), path
 
 
 def _item_events(rng: random.Random, item_id: str, received: int, batch: list[int]) -> list[tuple]:
@@ -157,49 +176,102 @@ def build_store(path: Path, events_target: int, seed: int = 11) -> tuple[int, in
     with db.conn:
         db.conn.executemany(ITEM_SQL, items)
         db.conn.executemany(EVENT_SQL, events)
-    db.conn.execute("ANALYZE")
-    db.conn.close()
+    db.conn.close()  # no ANALYZE: a user's store never has statistics either
     return len(items), len(events)
 
 
-def timed(fn: Callable[[], Any], runs: int = 3) -> tuple[float, float, Any]:
-    """Median wall-clock and CPU seconds of `runs` calls (CPU time is steadier on a shared
-    machine), and the last result."""
-    walls, cpus, result = [], [], None
-    for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
+#: A measured step: runs once, returns its result and the CPU seconds it used.
+Step = Callable[[], tuple[Any, float]]
+
+
+def in_process(fn: Callable[[], Any]) -> Step:
+    def step() -> tuple[Any, float]:
+        cpu = time.process_time()
         result = fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus), result
+        return result, time.process_time() - cpu
+
+    return step
+
+
+def in_child(command: list[str]) -> Step:
+    """A command in a new process: its output, and the child's CPU time."""
+
+    def step() -> tuple[Any, float]:
+        before = _children_cpu()
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        return done.stdout, _children_cpu() - before
+
+    return step
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(steps: dict[str, Step], rounds: int) -> dict[str, tuple[float, float, Any]]:
+    """Median wall-clock and CPU seconds of each step, and its last result.
+
+    Round 0 warms the caches (the OS's and SQLite's) and is not counted; then each round
+    runs every step, starting one further along each time, so that a neighbour's load
+    (the machine is shared) falls on all of them alike. CPU time is the steadier figure.
+    """
+    names = list(steps)
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, Any] = {}
+    for round_ in range(rounds + 1):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            wall = time.perf_counter()
+            results[name], cpu = steps[name]()
+            if round_:
+                walls[name].append(time.perf_counter() - wall)
+                cpus[name].append(cpu)
+    return {
+        name: (statistics.median(walls[name]), statistics.median(cpus[name]), results[name])
+        for name in names
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, help="Reuse (or build) the store at this path.")
+    parser.add_argument("--rounds", type=int, default=5, help="Measured rounds (medians).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cmdesk-bench-") as scratch:
         path = args.db or Path(scratch) / "bench.db"
         if not path.exists():
             started = time.perf_counter()
             items, events = build_store(path, args.events)
-            print(
-                f"built {items:,} items, {events:,} events in {time.perf_counter() - started:.1f} s"
-            )
-        store = Store(path, create=False)
-        config = bench_config()
-        now = START + (DAYS + 1) * 86_400_000
-        report_s, report_cpu, report = timed(
-            lambda: report_from_store(store, config, by=("network",), now=now)
-        )
-        sql_s, sql_cpu, baseline = timed(store.baseline_first_response_median)
-        store.close()
-    print(f"cmdesk report (all rules, by network): {report_s * 1000:6.0f} ms wall, "
-          f"{report_cpu * 1000:6.0f} ms CPU  [{report.mode}]")  # fmt: skip
+            print(f"built {items:,} items, {events:,} events "
+                  f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        config, config_path = bench_config(Path(scratch))
+        store = Store(path, create=False)  # migrates an older store before any timing
+        (events,) = store.db.execute("SELECT count(*) FROM events").fetchone()
+        cli = [sys.executable, "-c", "from cmdesk.cli import main; main()", "report"]
+        cli += ["--db", str(path), "--config", str(config_path), "--now", str(NOW)]
+        steps = {
+            "ours": in_process(lambda: report_from_store(store, config, by=("network",), now=NOW)),
+            "baseline": in_process(store.baseline_first_response_median),
+            "cli": in_child(cli),
+        }
+        try:
+            timings = measure(steps, args.rounds)
+        finally:
+            store.close()
+    ours_s, ours_cpu, report = timings["ours"]
+    sql_s, sql_cpu, baseline = timings["baseline"]
+    cli_s, cli_cpu, _ = timings["cli"]
+    print(f"{events:,} events, medians of {args.rounds} rounds")
+    print(f"cmdesk report (all rules, by network): {ours_s * 1000:6.0f} ms wall, "
+          f"{ours_cpu * 1000:6.0f} ms CPU  [{report.mode}]")  # fmt: skip
     print(f"single SQL query (median FRT/network): {sql_s * 1000:6.0f} ms wall, "
           f"{sql_cpu * 1000:6.0f} ms CPU")  # fmt: skip
-    print(f"ratio report / SQL: {report_s / sql_s:.2f} wall, {report_cpu / sql_cpu:.2f} CPU")
+    print(f"ratio ours / SQL: {ours_s / sql_s:.2f} wall, {ours_cpu / sql_cpu:.2f} CPU")
+    print(f"`cmdesk report` CLI, new process:      {cli_s * 1000:6.0f} ms wall, "
+          f"{cli_cpu * 1000:6.0f} ms CPU")  # fmt: skip
     for group in report.groups:
         network = group.key[0]
         print(

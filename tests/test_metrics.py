@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cmdesk.config import Config, load_config
+from cmdesk.config import Config, load_config, normalise_handle
 from cmdesk.metrics import (
     BUSINESS_HOURS,
     MIXED,
@@ -36,6 +36,7 @@ from cmdesk.metrics import (
 from cmdesk.metrics.render import to_table
 from cmdesk.model import Author, Event, EventKind, Item, Kind, Status
 from cmdesk.store import Store
+from cmdesk.store.reporting import ReportReader
 
 MIN = 60_000
 HOUR = 60 * MIN
@@ -527,6 +528,33 @@ def test_days_are_the_brands_local_days_and_filter_inclusively(tmp_path: Path) -
     assert {g.key: g.received for g in kept.groups} == {("Brioche & Co",): 1, ("PixelPost",): 0}
 
 
+def test_a_period_keeps_local_days_at_both_ends_of_the_world(tmp_path: Path) -> None:
+    """The store reads only the items that can start within a period, a day wider than
+    its UTC days: enough for UTC+14 and UTC-11, where a local day starts 14 h early or
+    ends 11 h late."""
+    cfg = config(
+        tmp_path,
+        '[brand."Brioche & Co"]\ntimezone = "Pacific/Kiritimati"\n'
+        '[brand.PixelPost]\ntimezone = "Pacific/Pago_Pago"\n',
+    )
+    kiritimati, pago = ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago")
+    starts = {
+        "brioche-masto": (at("2026-03-03 00:00", kiritimati), at("2026-03-03 23:59", kiritimati)),
+        "pixelpost-forum": (at("2026-03-03 00:00", pago), at("2026-03-03 23:59", pago)),
+    }
+    items, events = [], []
+    for account, (first, last) in starts.items():
+        for when in (first - MIN, first, last, last + MIN):
+            target = item(len(items), account)
+            items.append(target)
+            events += [received(target, when), replied(target, when + HOUR)]
+    day = dt.date(2026, 3, 3)
+    kept = run(tmp_path, items, events, cfg, by=("brand",), since=day, until=day)
+    assert {g.key: g.received for g in kept.groups} == {("Brioche & Co",): 2, ("PixelPost",): 2}
+    after = run(tmp_path, items, events, cfg, by=("brand",), since=day)
+    assert {g.key: g.received for g in after.groups} == {("Brioche & Co",): 3, ("PixelPost",): 3}
+
+
 def test_agents_are_who_answered_else_who_closed(tmp_path: Path) -> None:
     a, b, c, d = item(1), item(2), item(3), item(4)
     events = [
@@ -548,6 +576,33 @@ def test_agents_are_who_answered_else_who_closed(tmp_path: Path) -> None:
 def test_an_unknown_grouping_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown grouping 'weekday'"):
         compute_report(MemorySource([], []), Rules(config(tmp_path)), by=("weekday",), now=NOW)
+
+
+# Store reads ---------------------------------------------------------------------------
+
+
+def test_the_report_reads_one_covering_index_in_order(tmp_path: Path) -> None:
+    """Its speed at a million events: no sort and no table lookup per event, and rows
+    that stream while SQLite summarises (no temporary table of every summary first)."""
+    store = Store(tmp_path / "plan.db")
+    try:
+        for with_actors in (False, True):
+            sql = ReportReader.summary_sql(with_actors=with_actors, with_ids=True, period=True)
+            plan = [row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", [0, 1])]
+            assert "SCAN events USING COVERING INDEX events_report" in plan
+            assert not [step for step in plan if "TEMP" in step or "MATERIALIZE" in step]
+    finally:
+        store.close()
+
+
+@given(handle=st.one_of(st.none(), st.text(alphabet=" @aAzZ_.é\u0130K\u212a", max_size=8)))
+def test_a_segment_excludes_exactly_the_handles_normalise_handle_matches(
+    handle: str | None,
+) -> None:
+    excluded = frozenset({"a", "az", "é", "k", "@a", "i\u0307"})
+    segment = Rules(Config()).segment("acct", "mastodon", "Brand")
+    segment.excluded_handles = excluded
+    assert segment.excludes(handle) == (normalise_handle(handle or "") in excluded)
 
 
 # Properties ----------------------------------------------------------------------------

@@ -23,8 +23,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, Protocol
 
-from cmdesk.config import normalise_handle
-from cmdesk.metrics.hours import date_to_day, day_to_date
+from cmdesk.metrics.hours import DAY_MS, date_to_day, day_to_date
 from cmdesk.metrics.rules import BUSINESS_HOURS, MIXED, WALL_CLOCK, Rules, Segment
 from cmdesk.model import Event, Item
 from cmdesk.store.reporting import KEY_SEP, METRIC_KINDS, EventRow, SummaryRow
@@ -199,8 +198,9 @@ class _Folder:
         self.rules = rules
         self.by = by
         self.now = now
-        self.first_day = first_day
-        self.last_day = last_day
+        #: The local days counted, both inclusive (epoch days; unlimited: all of them).
+        self.first_day = -(2**63) if first_day is None else first_day
+        self.last_day = 2**63 - 1 if last_day is None else last_day
         self.groups: dict[tuple[Any, ...], _Group] = {}
         self._by_agent = "agent" in by
         self._by_day = "day" in by
@@ -209,7 +209,17 @@ class _Folder:
         self.daily: dict[int, list[int]] | None = {} if series else None
         self._picks = tuple(DIMENSIONS.index(name) for name in by)
         #: Without day or agent, a segment's opportunities all go to one group.
+        self._per_segment = not (self._by_day or self._by_agent)
         self._segment_group: dict[int, _Group] = {}
+        #: When an opportunity of the period can start (None: any time), a day wider on
+        #: each side than the UTC days, for every timezone: the store reads only the
+        #: items that have one.
+        self.starts: tuple[int, int] | None = None
+        if first_day is not None or last_day is not None:
+            self.starts = (
+                -(2**63) if first_day is None else (first_day - 1) * DAY_MS,
+                2**63 - 1 if last_day is None else (last_day + 2) * DAY_MS,
+            )
 
     def key(self, segment: Segment, day: int, agent: str | None) -> tuple[Any, ...]:
         values = (segment.network, segment.brand, day, agent)
@@ -222,7 +232,7 @@ class _Folder:
         return found
 
     def _group_of(self, segment: Segment, day: int, agent: str | None) -> _Group:
-        if self._by_day or self._by_agent:
+        if not self._per_segment:
             return self.group(self.key(segment, day, agent))
         found = self._segment_group.get(id(segment))
         if found is None:
@@ -281,7 +291,7 @@ class _Folder:
         start: int,
         reopened: bool,
         outcome: tuple[int, int, int, str | None],
-        replies: list[tuple[str | None, float]],
+        replies: Sequence[tuple[str | None, float]],
         item_id: str | None = None,
     ) -> None:
         """Count one opportunity; `outcome` is (reply, done, closed) times (-1: none), agent.
@@ -293,20 +303,14 @@ class _Folder:
         day = 0
         if self._need_day:
             day = segment.days.day(start)
-            if (self.first_day is not None and day < self.first_day) or (
-                self.last_day is not None and day > self.last_day
-            ):
+            if not self.first_day <= day <= self.last_day:
                 return
-        g = self._group_of(segment, day, agent)
+        g = self._segment_group.get(id(segment)) if self._per_segment else None
+        if g is None:
+            g = self._group_of(segment, day, agent)
         g.received += 1
-        daily = self.daily
-        if daily is not None:
-            counts = daily.get(day)
-            if counts is None:
-                counts = daily[day] = [0, 0]
-            counts[0] += 1
-            if reply_at >= 0 and closed_at < 0:
-                counts[1] += 1
+        if self.daily is not None:
+            _count_day(self.daily, day, replied=reply_at >= 0 and closed_at < 0)
         if reopened:
             g.reopened += 1
         calendar = segment.calendar
@@ -315,34 +319,52 @@ class _Folder:
         if closed_at >= 0:
             g.closed_without_reply += 1
         else:
+            first_response = done = -1
             if reply_at >= 0:
                 g.replied += 1
-                g.first_response.append(
+                first_response = (
                     reply_at - start if calendar is None else calendar.open_ms(start, reply_at)
                 )
+                g.first_response.append(first_response)
             elif done_at >= 0:
                 g.done_without_reply += 1
             else:
                 g.waiting += 1
             if done_at >= 0:
-                g.done.append(
-                    done_at - start if calendar is None else calendar.open_ms(start, done_at)
-                )
+                done = done_at - start if calendar is None else calendar.open_ms(start, done_at)
+                g.done.append(done)
             sla = segment.sla_ms
             if sla is not None:
-                handled = self.now
-                if reply_at >= 0:
-                    handled = reply_at if done_at < 0 or reply_at < done_at else done_at
-                elif done_at >= 0:
-                    handled = done_at
                 g.sla_applicable += 1
-                waited = handled - start if calendar is None else calendar.open_ms(start, handled)
+                # Waited until the first reply or done (already measured), else until now.
+                if reply_at >= 0 and (done_at < 0 or reply_at < done_at):
+                    waited = first_response
+                elif done_at >= 0:
+                    waited = done
+                else:
+                    now = self.now
+                    waited = now - start if calendar is None else calendar.open_ms(start, now)
                 if waited > sla:
                     g.sla_breaches += 1
+        if not replies:
+            return
+        if self._by_agent:
+            self._count_replies(g, segment, day, agent, replies)
+        else:
+            g.replies += len(replies)
+            g.personalisation += [value for _, value in replies if value >= 0]
+
+    def _count_replies(
+        self,
+        g: _Group,
+        segment: Segment,
+        day: int,
+        agent: str | None,
+        replies: Sequence[tuple[str | None, float]],
+    ) -> None:
+        """By agent, each reply counts for who sent it, in the opportunity's group."""
         for actor, value in replies:
-            target = (
-                g if not self._by_agent or actor == agent else self._group_of(segment, day, actor)
-            )
+            target = g if actor == agent else self._group_of(segment, day, actor)
             target.replies += 1
             if value >= 0:
                 target.personalisation.append(value)
@@ -358,6 +380,15 @@ class _Folder:
                 g.mode_hint = BUSINESS_HOURS
 
 
+def _count_day(daily: dict[int, list[int]], day: int, *, replied: bool) -> None:
+    counts = daily.get(day)
+    if counts is None:
+        counts = daily[day] = [0, 0]
+    counts[0] += 1
+    if replied:
+        counts[1] += 1
+
+
 def _without_undone(rows: list[EventRow]) -> list[EventRow]:
     undone = {row[4] for row in rows if row[2] == UNDONE}
     return [
@@ -370,7 +401,16 @@ def _without_undone(rows: list[EventRow]) -> list[EventRow]:
 class ReportSource(Protocol):
     """Where the rows come from: `cmdesk.store.reporting.ReportReader`, or `MemorySource`."""
 
-    def summaries(self, *, with_actors: bool, with_ids: bool = False) -> Iterable[SummaryRow]: ...
+    def summaries(
+        self,
+        *,
+        with_actors: bool,
+        with_ids: bool = False,
+        starts: tuple[int, int] | None = None,
+    ) -> Iterable[SummaryRow]:
+        """A row per item; with `starts`, items without an opportunity starting in that
+        window may be left out (a hint: the fold still checks each opportunity's day)."""
+        ...
 
     def events_for(self, item_ids: Sequence[str]) -> Iterable[EventRow]: ...
 
@@ -415,20 +455,28 @@ def check_dimensions(by: Sequence[str]) -> tuple[str, ...]:
 
 
 def fold(source: ReportSource, folder: _Folder, *, with_ids: bool = False) -> None:
-    """Pass every opportunity of `source` to `folder.add`; with ids, each with its item id."""
+    """Pass every opportunity of `source` to `folder.add`; with ids, each with its item id.
+
+    One streamed pass over the summaries, unpacked straight from the row tuples (at a
+    million events, every attribute lookup and call per row shows), then the events of
+    the items that need the full fold.
+    """
     with_actors = "agent" in folder.by
+    segments: dict[str, Segment] = {}
     folded: dict[str, Segment] = {}
     add = folder.add
-    by_key = folder.rules.by_key
-    for row in source.summaries(with_actors=with_actors, with_ids=with_ids):
-        segment = by_key(row[0])
-        if row[1] in segment.excluded_handles:
+    plain = not (with_actors or with_ids)  # rows of exactly 9 values: unpacked as they are
+    for row in source.summaries(with_actors=with_actors, with_ids=with_ids, starts=folder.starts):
+        key, handle, folded_id, start, follow_up, reply_at, done_at, closed_at, replies = (
+            row if plain else row[:9]
+        )
+        segment = segments.get(key)
+        if segment is None:
+            segment = segments[key] = folder.rules.by_key(key)
+        if segment.excludes(handle):
             continue  # our own post, or a bot's
-        if row[2] is not None:
-            folded[row[2]] = segment
-            continue
-        _, _, _, start, reply_at, done_at, closed_at, replies, follow_up = row[:9]
-        if start is None:
+        if folded_id is not None:
+            folded[folded_id] = segment
             continue
         if closed_at is not None and reply_at is not None and reply_at <= closed_at:
             closed_at = None  # answered first: the later moderation does not un-answer it
@@ -448,15 +496,18 @@ def fold(source: ReportSource, folder: _Folder, *, with_ids: bool = False) -> No
             agent,
         )
         item_id = row[-1] if with_ids else None
-        add(segment, start, bool(follow_up), outcome, _replies(replies, with_actors), item_id)
+        add(segment, start, follow_up == 1, outcome, _replies(replies, with_actors), item_id)
     ids = sorted(folded)
-    for item_id, rows in groupby(source.events_for(ids), key=itemgetter(0)):
-        folder.item(folded[item_id], list(rows))
+    for item_id, events in groupby(source.events_for(ids), key=itemgetter(0)):
+        folder.item(folded[item_id], list(events))
 
 
-def _replies(text: str | None, with_actors: bool) -> list[tuple[str | None, float]]:
+_NO_REPLIES: tuple[tuple[str | None, float], ...] = ()
+
+
+def _replies(text: str | None, with_actors: bool) -> Sequence[tuple[str | None, float]]:
     if text is None:
-        return []
+        return _NO_REPLIES
     if not with_actors:
         return [(None, float(value)) for value in text.split(",")]
     pairs = (entry.rsplit(KEY_SEP, 1) for entry in text.split("\x1e"))
@@ -522,14 +573,21 @@ class MemorySource:
         rows.sort(key=itemgetter(0, 1))
         self._events = {item_id: list(group) for item_id, group in groupby(rows, key=itemgetter(0))}
 
-    def summaries(self, *, with_actors: bool, with_ids: bool = False) -> Iterator[SummaryRow]:
-        """Every item goes to the full fold, which knows its id: `with_ids` changes nothing."""
+    def summaries(
+        self,
+        *,
+        with_actors: bool,
+        with_ids: bool = False,
+        starts: tuple[int, int] | None = None,
+    ) -> Iterator[SummaryRow]:
+        """Every item goes to the full fold, which knows its id and checks every start's
+        day: `with_ids` and `starts` change nothing."""
         for item in self._items.values():
             if item.context_only or item.id not in self._events:
                 continue
             key = KEY_SEP.join((item.account, item.network, item.brand))
-            handle = normalise_handle(item.author.handle)
-            yield (key, handle, item.id, None, None, None, None, None, None, None, None, None)
+            extra = (None,) * (3 * with_actors + with_ids)
+            yield (key, item.author.handle, item.id, *(None,) * 6, *extra)
 
     def events_for(self, item_ids: Sequence[str]) -> Iterator[EventRow]:
         for item_id in item_ids:

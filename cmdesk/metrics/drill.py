@@ -123,9 +123,7 @@ class _Collector(_Folder):
         day = 0
         if self._need_day:
             day = segment.days.day(start)
-            if (self.first_day is not None and day < self.first_day) or (
-                self.last_day is not None and day > self.last_day
-            ):
+            if not self.first_day <= day <= self.last_day:
                 return
         if self.wanted is not None and self.key(segment, day, agent) != self.wanted:
             return

@@ -144,7 +144,36 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX items_snoozed ON items(status, snooze_until) WHERE status = 'snoozed'")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    """The report's one pass: every metric event (the kinds of
+    `cmdesk.store.reporting.METRIC_KINDS`), item by item in time order, with all the
+    columns the report reads, so each item is summarised without sorting a million rows
+    nor a table lookup per event (the summary pass at 1M events: 3.8 -> 3.0 s; the
+    store grows by a quarter)."""
+    db.execute(
+        "CREATE INDEX events_report ON events(item_id, at, kind, actor, payload) "
+        "WHERE kind IN ('received', 'reopened', 'replied', 'done', 'hidden', 'spam', 'undone')"
+    )
+
+
+def _v5(db: sqlite_utils.Database) -> None:
+    """The waiting queue with what its SLA needs, for "breached first" (`views.view_ids`):
+    read from the index alone, not from a million rows (1M store: 3.3 -> 2.5 s, where the
+    plain order reads `items_waiting` in 0.3 s). `status` and `context_only` are columns
+    too: only then does SQLite read it without the table."""
+    db.execute(
+        "CREATE INDEX items_waiting_sla ON items(created_at, account, network, brand, "
+        "author_handle, received_at, status, context_only) "
+        "WHERE status IN ('new', 'open') AND context_only = 0"
+    )
+    # v3 gained this index after some stores had run it: give it to those.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS items_snoozed ON items(status, snooze_until) "
+        "WHERE status = 'snoozed'"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 
 
 def connect(path: Path, *, create: bool = True) -> sqlite_utils.Database:
