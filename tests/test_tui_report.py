@@ -311,6 +311,7 @@ sla_minutes = 60
 async def test_rows_show_time_left_or_breached_only_where_a_brand_has_an_sla(
     tmp_path: Path,
 ) -> None:
+    """And breached items come first; the rest keep the longest-waiting-first order."""
     config_path = tmp_path / "config.toml"
     config_path.write_text(SLA_CONFIG, encoding="utf-8")
     config = load_config(config_path)
@@ -338,12 +339,15 @@ async def test_rows_show_time_left_or_breached_only_where_a_brand_has_an_sla(
     app = make_app(db, config, clock=lambda: now, sync_on_start=False)
     async with app.run_test(size=(140, 20)) as pilot:
         await settle(pilot)
+        shown = list_lines(app)
         lines = {
             text: line
-            for line in list_lines(app)
+            for line in shown
             for text in ("old", "fresh", "reopened", "no sla")
             if f"{text} question" in line
         }
+        # Created first to last: no sla (2 days), old (3 h), reopened (2 h), fresh (1 h).
+        assert shown[: len(lines)] == [lines[t] for t in ("old", "no sla", "reopened", "fresh")]
         assert "BREACHED" in lines["old"]
         assert "⏱ 50m" in lines["fresh"] and "BREACHED" not in lines["fresh"]
         assert "⏱ 55m" in lines["reopened"]

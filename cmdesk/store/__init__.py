@@ -69,8 +69,10 @@ class Store:
         return items.cursors_for(self.db, account)
 
     @_guarded
-    def view_ids(self, view: View, *, limit: int | None = None) -> array:
-        return views.view_ids(self.db, view, limit=limit)
+    def view_ids(
+        self, view: View, *, limit: int | None = None, first: views.FirstTest | None = None
+    ) -> array:
+        return views.view_ids(self.db, view, limit=limit, first=first)
 
     @_guarded
     def views(self) -> list[View]:

@@ -22,11 +22,11 @@ from textual.widgets import Input
 
 from cmdesk.connectors.base import Capability
 from cmdesk.connectors.registry import connector_class
-from cmdesk.metrics import sla_state
-from cmdesk.model import Item, Kind, Status
+from cmdesk.metrics.sla import breach_test, sla_state
+from cmdesk.model import WAITING, Item, Kind, Status
 from cmdesk.store import StoreError, View
 from cmdesk.store.triage import MODERATION, UNDO_ON_PLATFORM
-from cmdesk.store.views import ALL, OPEN
+from cmdesk.store.views import ALL, OPEN, FirstTest
 from cmdesk.tui.screens.confirm import ConfirmScreen
 from cmdesk.tui.screens.help import HelpScreen, binding_rows
 from cmdesk.tui.screens.label import LabelScreen
@@ -92,6 +92,10 @@ class InboxScreen(Screen[None]):
     #: box is earlier in the focus chain, and under load could take the first key).
     AUTO_FOCUS = "#inbox"
     app: CmdeskApp
+    inbox: InboxList
+    status: StatusBar
+    detail: DetailPane
+    suggestions: SuggestionsPanel
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,25 +107,23 @@ class InboxScreen(Screen[None]):
         self._clock_starts: OrderedDict[str, int] = OrderedDict()
 
     def compose(self) -> ComposeResult:
+        # Held, not queried: a worker that resumes while the app quits finds its widgets
+        # (detached, harmless to update) where a query would raise and print a traceback.
+        self.inbox = InboxList(self._load_rows, id="inbox", badge=self._badge())
+        self.status = StatusBar(id="status")
+        self.detail = DetailPane(id="detail")
+        self.suggestions = SuggestionsPanel(id="suggestions")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Input(
                     placeholder="/ search every item (Enter runs, Esc goes back)", id="search"
                 )
-                yield InboxList(self._load_rows, id="inbox", badge=self._badge())
+                yield self.inbox
             with Vertical(id="right"):
-                yield DetailPane(id="detail")
-                yield SuggestionsPanel(id="suggestions")
-        yield StatusBar(id="status")
+                yield self.detail
+                yield self.suggestions
+        yield self.status
         yield KeyBar()
-
-    @property
-    def inbox(self) -> InboxList:
-        return self.query_one(InboxList)
-
-    @property
-    def status(self) -> StatusBar:
-        return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
         self.inbox.focus()
@@ -162,6 +164,12 @@ class InboxScreen(Screen[None]):
 
         return badge
 
+    def _breached(self, view: View) -> FirstTest | None:
+        """Breached items go first in a queue of waiting items, when any brand has an SLA."""
+        if view.search is not None or view.statuses != WAITING or not self._has_sla():
+            return None
+        return breach_test(self.app.config, self.app.clock())
+
     # -- loading ------------------------------------------------------------
 
     @work(exclusive=True, group="view")
@@ -180,7 +188,9 @@ class InboxScreen(Screen[None]):
             self.app.report_error(str(exc))
         try:
             if (view != self.view or not self.inbox.ids) and keep is None:
-                head = await backend.read(backend.reader.view_ids, view, limit=HEAD_ROWS)
+                head = await backend.read(
+                    backend.reader.view_ids, view, limit=HEAD_ROWS, first=self._breached(view)
+                )
                 if len(head) == HEAD_ROWS:
                     was = self.inbox.current_rowid
                     self.view = view
@@ -189,7 +199,7 @@ class InboxScreen(Screen[None]):
                     await self.inbox.fill()
                     landed = self.inbox.current_rowid
                     keep = was if was is not None else landed
-            ids = await backend.read_bulk(backend.bulk.view_ids, view)
+            ids = await backend.read_bulk(backend.bulk.view_ids, view, first=self._breached(view))
         except StoreError as exc:
             self.app.report_error(str(exc))
             return
@@ -222,7 +232,7 @@ class InboxScreen(Screen[None]):
 
     @work(exclusive=True, group="detail")
     async def show_detail(self, item: Item | None) -> None:
-        pane = self.query_one(DetailPane)
+        pane = self.detail
         if item is None:
             return
         await asyncio.sleep(DETAIL_DELAY_S)  # a newer highlight cancels this one meanwhile
@@ -234,9 +244,8 @@ class InboxScreen(Screen[None]):
             return
         ranked = await asyncio.to_thread(self._suggest, item)
         self.suggested = (item.id, ranked)
-        with self.app.batch_update():  # one frame for both panes
-            pane.show(render_detail(item, parents, replies, others))
-            self.query_one(SuggestionsPanel).show(ranked, item, self.app.agent)
+        await pane.show(render_detail(item, parents, replies, others))
+        self.suggestions.show(ranked, item, self.app.agent)
 
     def _suggest(self, item: Item) -> list[Suggestion]:
         """Runs in a thread: the index is immutable, the usage dict only ever swapped."""
@@ -499,7 +508,7 @@ class InboxScreen(Screen[None]):
         item = self.inbox.current_item
         if item is None:
             return
-        self.query_one(DetailPane).focus()
+        self.detail.focus()
         backend = self.app.backend
         try:
             await backend.write(backend.writer.mark_opened, item.id, self.app.agent, now_ms())

@@ -6,11 +6,13 @@ which are never parsed as markup.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 
 from rich.console import Group, RenderableType
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -95,32 +97,41 @@ class DetailPane(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._drawn_for: tuple[int, object] | None = None
 
-    def show(self, content: RenderableType) -> None:
+    async def show(self, content: RenderableType) -> None:
+        """Show `content`, wrapped in a thread: a long post takes tens of ms to wrap,
+        which the keys pressed meanwhile would otherwise wait for."""
+        width, style = self.scrollable_content_region.width, self.rich_style
+        lines = await asyncio.to_thread(self._wrapped, content, width, style)
         self.content = content
-        self._drawn_for = None
-        self._wrap()
+        self._set_lines(lines, width, style)
         self.scroll_to(0, 0, animate=False)
-        self.refresh()
 
     def on_resize(self) -> None:
-        self._wrap()
+        self._rewrap()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self.is_mounted:
-            self._wrap()  # focus changes the background: wrap again with it
+            self._rewrap()  # focus changes the background: wrap again with it
 
-    def _wrap(self) -> None:
-        width = self.scrollable_content_region.width
-        style = self.rich_style
-        if self._drawn_for == (width, style) or width <= 0:
-            return
+    def _rewrap(self) -> None:
+        width, style = self.scrollable_content_region.width, self.rich_style
+        if self._drawn_for != (width, style):
+            self._set_lines(self._wrapped(self.content, width, style), width, style)
+
+    def _wrapped(self, content: RenderableType, width: int, style: Style) -> list[Strip]:
+        if width <= 0:
+            return []
         console = self.app.console
         options = console.options.update_width(width)
-        lines = console.render_lines(self.content, options, style=style, pad=True)
-        self._lines = [Strip(line, width) for line in lines]
+        lines = console.render_lines(content, options, style=style, pad=True)
+        return [Strip(line, width) for line in lines]
+
+    def _set_lines(self, lines: list[Strip], width: int, style: Style) -> None:
+        self._lines = lines
         self._drawn_for = (width, style)
-        set_virtual_size(self, Size(width, len(self._lines)))
+        set_virtual_size(self, Size(width, len(lines)))
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines
