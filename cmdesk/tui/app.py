@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import time
 from collections.abc import Callable, Iterable
@@ -51,6 +52,14 @@ def _library_and_index(folder: Path) -> tuple[Library, SuggestionIndex]:
 
     library = load_library(folder)
     return library, SuggestionIndex.build(library.replies)
+
+
+def _settle_garbage() -> None:
+    """Move what startup built (modules, widgets, the reply index) out of the garbage
+    collector's sight: a full collection walking it landed on a key now and then
+    (60-110 ms; p99 of page down at 1M items 75-89 ms -> 26 ms). No collection first:
+    that would be the very pause this avoids."""
+    gc.freeze()
 
 
 class CmdeskApp(App[None]):
@@ -140,6 +149,7 @@ class CmdeskApp(App[None]):
     async def _warm_up(self) -> None:
         for module in WARM_UP_MODULES:
             await asyncio.to_thread(importlib.import_module, module)
+        _settle_garbage()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every inbox action by name, beside Textual's own commands."""
@@ -169,6 +179,7 @@ class CmdeskApp(App[None]):
         except StoreError as exc:
             self.report_error(str(exc))
         self.replies_index = index
+        _settle_garbage()
         if library.problems:
             first = library.problems[0]
             more = f" (+{len(library.problems) - 1} more: cmdesk replies check)"
