@@ -33,11 +33,16 @@ def cmdesk_command(*args: str) -> list[str]:
 class Terminal:
     """`command` on a new pty of `size`; `output` is everything it drew, escapes stripped."""
 
-    def __init__(self, command: list[str], size: tuple[int, int] = (120, 40)) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        size: tuple[int, int] = (120, 40),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self._master, slave = pty.openpty()
         columns, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color"}
+        env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
