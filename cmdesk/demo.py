@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -88,7 +89,7 @@ class FirstSync:
 
         Call it before any thread exists (before the UI): a fork copies one thread only.
         """
-        if not hasattr(os, "fork"):
+        if not hasattr(os, "fork") or sys.platform == "darwin":  # macOS: fork is unsafe
             return None
         Store(path).close()
         read_fd, write_fd = os.pipe()
