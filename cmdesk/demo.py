@@ -96,6 +96,9 @@ class FirstSync:
         pid = os.fork()
         if pid == 0:  # the child: sync, report, and leave without running the parent's exit code
             os.close(read_fd)
+            quiet = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):  # the terminal is the UI's: a stray warning would scar it
+                os.dup2(quiet, fd)
             code = 1
             try:
                 code = _sync_child(path, config, fixtures, write_fd)
