@@ -221,11 +221,17 @@ class InboxList(ScrollView, can_focus=True):
                 return -1
 
     def forget(self, rowids: set[int]) -> None:
-        """Cached rows that changed in the store: fetch them again."""
+        """Cached rows that changed in the store: fetch them again. Only rows on screen
+        are redrawn, and the detail pane is told only when the current row changed: after
+        done-and-next the rows forgotten are the ones that left, and redrawing the list
+        and the pane for them was a second frame and a second detail read per key."""
         for rowid in rowids:
             self._cache.pop(rowid, None)
-        self.refresh()
-        self._announce(force=True)
+        top = round(self.scroll_offset.y)
+        if not rowids.isdisjoint(self.ids[top : top + max(1, self.size.height)]):
+            self.refresh()
+        if self.current_rowid in rowids:
+            self._announce(force=True)
 
     def forget_all(self) -> None:
         self._cache.clear()
