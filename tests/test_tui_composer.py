@@ -17,21 +17,11 @@ from cmdesk.store import Store
 from cmdesk.text import one_line
 from cmdesk.tui.screens import composer
 from cmdesk.tui.screens.composer import ComposerScreen
-from cmdesk.tui.widgets.inbox_list import InboxList
 from cmdesk.tui.widgets.reply_results import ReplyResults
 from cmdesk.tui.widgets.search_box import SearchBox
 
 from .test_demo import SIZE, demo_app
-from .tui_helpers import notifications, screen_lines, settle
-
-
-def current(app):  # type: ignore[no-untyped-def]
-    return app.screen.query_one(InboxList).current_item
-
-
-async def search_to(pilot, query: str) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press("slash", *query, "enter")
-    await settle(pilot)
+from .tui_helpers import current, notifications, screen_lines, search_to, settle
 
 
 async def test_suggestions_panel_shows_the_best_replies_with_why(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual.command import CommandPalette
 
 from cmdesk.connectors.replay import Replay
@@ -12,21 +13,11 @@ from cmdesk.model import EventKind, Kind
 from cmdesk.store import Store
 from cmdesk.tui.screens.confirm import ConfirmScreen
 from cmdesk.tui.screens.help import HelpScreen
-from cmdesk.tui.widgets.inbox_list import InboxList
 
 from .test_demo import SIZE, demo_app
-from .tui_helpers import notifications, screen_lines, settle, status_text
+from .tui_helpers import current, notifications, screen_lines, search_to, settle, status_text
 
 FORUM = "https://forum.pixelpost.example"
-
-
-def current(app):  # type: ignore[no-untyped-def]
-    return app.screen.query_one(InboxList).current_item
-
-
-async def search_to(pilot, query: str) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press("slash", *query, "enter")
-    await settle(pilot)
 
 
 async def sent_everything(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -86,37 +77,30 @@ async def test_l_locks_the_forum_topic_at_once_and_u_unlocks_it(tmp_path: Path) 
     store.close()
 
 
-async def test_l_on_mastodon_says_it_is_unavailable_and_queues_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("query", "where", "said"),
+    [
+        ("briocheco", ("mastodon", Kind.MENTION), "Lock is not available on mastodon."),
+        ("pot de départ", ("reddit", Kind.DM), "Lock is not available on direct messages."),
+    ],
+)
+async def test_l_where_there_is_no_lock_says_so_and_queues_nothing(
+    tmp_path: Path, query: str, where: tuple[str, Kind], said: str
+) -> None:
     db = tmp_path / "d.db"
     app = demo_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await search_to(pilot, "briocheco")
+        await search_to(pilot, query)
         item = current(app)
-        assert item.network == "mastodon"
+        assert item is not None and (item.network, item.kind) == where
         await pilot.press("L")
         await settle(pilot)
-        assert "Lock is not available on mastodon." in notifications(app)
+        assert said in notifications(app)
         assert not isinstance(app.screen, ConfirmScreen)
     store = Store(db)
     assert store.outbox_for(item.id) == []
     assert EventKind.LOCKED not in [event.kind for event in store.events(item.id)]
-    store.close()
-
-
-async def test_l_on_a_reddit_message_says_a_dm_has_no_thread(tmp_path: Path) -> None:
-    db = tmp_path / "d.db"
-    app = demo_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await search_to(pilot, "pot de départ")
-        item = current(app)
-        assert (item.network, item.kind) == ("reddit", Kind.DM)
-        await pilot.press("L")
-        await settle(pilot)
-        assert "Lock is not available on direct messages." in notifications(app)
-    store = Store(db)
-    assert store.outbox_for(item.id) == []
     store.close()
 
 

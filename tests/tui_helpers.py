@@ -15,6 +15,7 @@ from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from cmdesk.config import Config
+from cmdesk.model import Item
 from cmdesk.tui.app import CmdeskApp
 from cmdesk.tui.widgets.detail import DetailPane
 from cmdesk.tui.widgets.inbox_list import InboxList
@@ -55,6 +56,17 @@ async def settle(pilot: Pilot) -> None:
             with contextlib.suppress(WorkerCancelled):  # an exclusive worker replaced
                 await pilot.app.workers.wait_for_complete(busy)
         await pilot.pause()
+
+
+def current(app: CmdeskApp) -> Item | None:
+    """The item under the inbox's cursor."""
+    return app.screen.query_one(InboxList).current_item
+
+
+async def search_to(pilot: Pilot, query: str) -> None:
+    """Search the store as the CM does (`/`, the words, Enter) and wait for the result."""
+    await pilot.press("slash", *query, "enter")
+    await settle(pilot)
 
 
 def list_lines(app: CmdeskApp) -> list[str]:
