@@ -6,9 +6,15 @@ outside `cmdesk/store/` ever sees a database row.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+
+def now_ms() -> int:
+    """Now as every time in the store is kept: epoch milliseconds, UTC."""
+    return int(time.time() * 1000)
 
 
 class Status(StrEnum):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -25,7 +24,7 @@ from cmdesk.connectors.base import (
     ResponseShapeError,
 )
 from cmdesk.connectors.registry import ConnectorLoadError, connector_class
-from cmdesk.model import Account, SyncState
+from cmdesk.model import Account, SyncState, now_ms
 from cmdesk.store import Store, StoreError
 
 T = TypeVar("T")
@@ -36,10 +35,6 @@ TokenSource = Callable[[Account], str | None]
 TransportFactory = Callable[[Store], httpx.AsyncBaseTransport]
 
 USER_AGENT = "cmdesk/0.1 (+community manager inbox)"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

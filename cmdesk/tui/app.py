@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
-import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -18,7 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from cmdesk.config import Config
-from cmdesk.model import Account, SyncState
+from cmdesk.model import Account, SyncState, now_ms
 from cmdesk.store import StoreError
 from cmdesk.tui.backend import Backend, LoopThread
 from cmdesk.tui.screens.inbox import InboxScreen
@@ -39,10 +38,6 @@ WARM_UP_MODULES = (
     "cmdesk.tui.screens.report",
 )
 WARM_UP_AFTER_S = 1.0
-
-
-def wall_clock_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _library_and_index(folder: Path) -> tuple[Library, SuggestionIndex]:
@@ -78,7 +73,7 @@ class CmdeskApp(App[None]):
         sync_on_start: bool = True,
         first_sync: FirstSync | None = None,
         library_dir: Path | None = None,
-        clock: Callable[[], int] = wall_clock_ms,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         super().__init__()
         self.config = config

@@ -8,7 +8,6 @@ reported and the view reloaded from the store, so what is shown is what is store
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,15 +19,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input
 
-from cmdesk.connectors.base import Capability
-from cmdesk.connectors.registry import connector_class
 from cmdesk.metrics.sla import breach_test, sla_state
-from cmdesk.model import WAITING, Item, Kind, Status
+from cmdesk.model import WAITING, Item, Status, now_ms
 from cmdesk.store import StoreError, View
-from cmdesk.store.triage import MODERATION, UNDO_ON_PLATFORM
 from cmdesk.store.views import ALL, OPEN, FirstTest
-from cmdesk.tui.screens.confirm import ConfirmScreen
 from cmdesk.tui.screens.help import HelpScreen, binding_rows
+from cmdesk.tui.screens.inbox_moderation import ModerationActions
 from cmdesk.tui.screens.label import LabelScreen
 from cmdesk.tui.screens.snooze import SnoozeScreen
 from cmdesk.tui.screens.views import ViewsScreen
@@ -45,19 +41,15 @@ if TYPE_CHECKING:
 
 
 SUGGESTIONS = 5
-#: The detail pane follows the cursor once it rests this long: its update costs two or
-#: three layouts of the screen (20-50 ms each here), which a held key (30 a second) or a
-#: burst of keys must not pay on every row.
+#: The detail pane follows the cursor once it rests this long: its update reads the
+#: item's context, ranks the replies and wraps the text, work a held key (30 a second)
+#: or a burst of keys must not pay on every row.
 DETAIL_DELAY_S = 0.1
 #: A view switch shows this many first rows while the whole order is read.
 HEAD_ROWS = 200
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-class InboxScreen(Screen[None]):
+class InboxScreen(ModerationActions, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open"),
         Binding("r", "reply(0)", "Reply"),
@@ -372,85 +364,6 @@ class InboxScreen(Screen[None]):
             return store.set_label(ids, label, actor, now_ms(), remove=remove)
 
         self._apply("Unlabelled" if remove else f"Labelled #{label}", None, write)
-
-    @work(group="confirm")
-    async def action_moderate(self, action: str) -> None:
-        """Hide, spam, delete, block, mute, report or lock: here at once, then on the
-        platform via the outbox.
-
-        Items whose account cannot do it are left alone and named; a confirmation is
-        asked only when the platform offers no way back.
-        """
-        wanted = Capability(action)
-        targets: list[tuple[int, Item]] = []
-        unable: set[str] = set()
-        for rowid, item in self._targets():
-            if wanted not in connector_class(item.network).capabilities:
-                unable.add(item.network)
-            elif wanted is Capability.LOCK and item.kind == Kind.DM:
-                unable.add("direct messages")  # no thread to lock
-            else:
-                targets.append((rowid, item))
-        if unable:
-            where = ", ".join(sorted(unable))
-            self.notify(f"{action.capitalize()} is not available on {where}.", severity="warning")
-        if not targets:
-            return
-        way_back = Capability(UNDO_ON_PLATFORM.get(action, Capability.RESTORE))
-        irreversible = any(
-            way_back not in connector_class(item.network).capabilities
-            or action in ("delete", "block")
-            for _, item in targets
-        )
-        if irreversible and action != "mute":
-            noun = "this item" if len(targets) == 1 else f"these {len(targets)} items"
-            question = f"{action.capitalize()} {noun}? The platform cannot undo it."
-            if not await self.app.push_screen_wait(ConfirmScreen(question)):
-                return
-        store, actor = self.app.backend.writer, self.app.agent
-        pairs = [(item.id, item.account) for _, item in targets]
-        _kind, status = MODERATION[action]
-        self.inbox.selected = {rowid: None for rowid, _ in targets}
-
-        def write(_ids: list[str]) -> int:
-            return store.moderate(pairs, action, actor, now_ms())
-
-        self._apply(action.capitalize(), Status(status) if status else None, write)
-        self.app.drain_outbox()
-
-    @work(group="write")
-    async def action_undo(self) -> None:
-        backend = self.app.backend
-        try:
-            undone = await backend.write(backend.writer.undo_last, self.app.agent, now_ms())
-            restored = undone.item_ids
-            networks = {account.name: account.network for account in self.app.config.accounts}
-            restorable = [
-                entry
-                for entry in undone.sent
-                if entry.account in networks
-                and entry.action in UNDO_ON_PLATFORM
-                and Capability(UNDO_ON_PLATFORM[entry.action])
-                in connector_class(networks[entry.account]).capabilities
-            ]
-        except StoreError as exc:
-            self.app.report_error(f"Undo failed: {exc}")
-            return
-        if not restored:
-            self.notify("Nothing to undo.", severity="warning")
-            return
-        if restorable:
-            await backend.write(backend.writer.queue_restore, restorable, now_ms())
-            self.app.drain_outbox()
-        elif undone.sent:
-            self.notify("Undone here only: the platform cannot undo it.", severity="warning")
-        if len(restored) > 256 or not self.inbox.restore(undone.rowids):
-            self.inbox.forget_all()  # only a reload of the view can place them
-            self.reload(keep=undone.rowids[0])
-        else:
-            self.refresh_counts()
-        noun = "item" if len(restored) == 1 else f"{len(restored)} items"
-        self.status.say(f"Undone: {noun}")
 
     @work(group="composer")
     async def action_reply(self, choice: int) -> None:
