@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cmdesk.config import Config, normalise_handle
+from cmdesk.config import Config
 from cmdesk.metrics.rules import Rules, Segment
 from cmdesk.model import WAITING, Item, Status
 
@@ -70,8 +70,7 @@ def breach_test(config: Config, now: int) -> Callable[[str, str, str, str, int],
     those up to one cutoff, found once per segment: a row costs a lookup and a compare.
     """
     rules = _rules(config)
-    cutoffs: dict[tuple[str, str, str], tuple[int, frozenset[str]] | None] = {}
-    handles: dict[str, str] = {}  # a few thousand authors write most of a million items
+    cutoffs: dict[tuple[str, str, str], tuple[int, Segment] | None] = {}
 
     def breached(account: str, network: str, brand: str, author_handle: str, start: int) -> bool:
         key = (account, network, brand)
@@ -80,13 +79,10 @@ def breach_test(config: Config, now: int) -> Callable[[str, str, str, str, int],
         except KeyError:
             segment = rules.segment(account, network, brand)
             cutoff = _last_breached_start(segment, now)
-            known = cutoffs[key] = None if cutoff is None else (cutoff, segment.excluded_handles)
+            known = cutoffs[key] = None if cutoff is None else (cutoff, segment)
         if known is None or start > known[0]:
             return False
-        handle = handles.get(author_handle)
-        if handle is None:
-            handle = handles[author_handle] = normalise_handle(author_handle)
-        return handle not in known[1]
+        return not known[1].excludes(author_handle)
 
     return breached
 
