@@ -10,14 +10,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from cmdesk.connectors.base import (
-    AuthError,
-    ConnectorError,
-    Http,
-    NotFound,
-    RateLimited,
-    retry_after_seconds,
-)
+from cmdesk.connectors.base import AuthError, ConnectorError, NotFound, RateLimited
+from cmdesk.connectors.http import Http, retry_after_seconds
 
 NOW = 1_800_000_000.0  # the fake clock: 2027-01-15T08:00:00Z
 URL = "https://example.social/api/v1/notifications"

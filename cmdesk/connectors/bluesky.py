@@ -22,8 +22,6 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import httpx
-
 from cmdesk.connectors.base import (
     AuthError,
     Capability,
@@ -36,6 +34,7 @@ from cmdesk.connectors.base import (
     ResponseShapeError,
     expect_list,
     expect_str,
+    host_of,
     parse_time_ms,
     shape_guard,
 )
@@ -228,7 +227,7 @@ class BlueskyConnector(Connector):
             did, shown = expect_str(body, "did"), expect_str(body, "handle")
             self.http.add_secret(expect_str(body, "accessJwt"))
         return (
-            f"@{shown} ({did}) on {httpx.URL(self.base_url).host}; "
+            f"@{shown} ({did}) on {host_of(self.base_url)}; "
             "may reply, delete own posts, mute, block and report"
         )
 

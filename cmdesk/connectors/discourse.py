@@ -18,8 +18,6 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, ClassVar
 
-import httpx
-
 from cmdesk.connectors.base import (
     AuthError,
     Capability,
@@ -32,6 +30,7 @@ from cmdesk.connectors.base import (
     ResponseShapeError,
     expect_list,
     expect_str,
+    host_of,
     parse_time_ms,
     shape_guard,
 )
@@ -200,7 +199,7 @@ class DiscourseConnector(Connector):
             level = user.get("trust_level")
         if username.lower() != self._username.lower():
             raise AuthError(f"the API key acts as @{username}, not @{self._username}")
-        host = httpx.URL(self.base_url).host
+        host = host_of(self.base_url)
         if staff:
             return (
                 f"@{username} on {host} ({staff}); "

@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from contextlib import suppress
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cmdesk.connectors.base import (
     AuthError,
@@ -28,11 +26,15 @@ from cmdesk.connectors.base import (
     ResponseShapeError,
     expect_list,
     expect_str,
+    host_of,
     parse_time_ms,
     shape_guard,
 )
 from cmdesk.connectors.html_text import html_to_text
 from cmdesk.model import Author, Item, Kind
+
+if TYPE_CHECKING:
+    import httpx
 
 STREAM = "notifications"
 
@@ -127,10 +129,10 @@ class MastodonConnector(Connector):
         if url is None:
             return None
         try:
-            host = httpx.URL(url).host
-        except httpx.InvalidURL:
+            host = host_of(url)
+        except ValueError:
             raise ResponseShapeError(f"unreadable pagination link: {url!r}") from None
-        if host != httpx.URL(self.base_url).host:
+        if host != host_of(self.base_url):
             raise ResponseShapeError(f"pagination link points off the instance: {url}")
         return url
 
@@ -211,7 +213,7 @@ class MastodonConnector(Connector):
             raise AuthError(f"the token is for @{acct}, not @{handle}")
         extra = f", role {role}" if role else ""
         return (
-            f"@{acct} on {httpx.URL(self.base_url).host}, {followers} followers{extra}; "
+            f"@{acct} on {host_of(self.base_url)}, {followers} followers{extra}; "
             "may reply, delete own posts, block, mute and report"
         )
 

@@ -22,7 +22,8 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from cmdesk.connectors.base import ConnectorError, Http, ResponseShapeError
+from cmdesk.connectors.base import ConnectorError, ResponseShapeError
+from cmdesk.connectors.http import Http
 from cmdesk.connectors.registry import connector_class
 from cmdesk.model import Item
 from cmdesk.store import Store
