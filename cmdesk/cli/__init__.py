@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import json
 import sys
 import tempfile
@@ -47,6 +48,8 @@ EXPORT_COLUMNS = (
 @friendly_errors
 def main(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> None:
     """cmdesk: every network, every brand, one keyboard-driven inbox."""
+    if ctx.invoked_subcommand not in (None, "demo"):
+        gc.enable()  # paused for the app's start only (cmdesk.launch)
     if ctx.invoked_subcommand is not None:
         return
     from cmdesk.secrets import get_token

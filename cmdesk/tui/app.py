@@ -53,8 +53,10 @@ def _settle_garbage() -> None:
     """Move what startup built (modules, widgets, the reply index) out of the garbage
     collector's sight: a full collection walking it landed on a key now and then
     (60-110 ms; p99 of page down at 1M items 75-89 ms -> 26 ms). No collection first:
-    that would be the very pause this avoids."""
+    that would be the very pause this avoids. Then collect again, if the console
+    script paused it for the start (`cmdesk.launch`)."""
     gc.freeze()
+    gc.enable()
 
 
 class CmdeskApp(App[None]):
