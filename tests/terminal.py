@@ -6,6 +6,7 @@ Used by the end-to-end demo test (keys in, screen text out) and by
 
 from __future__ import annotations
 
+import codecs
 import fcntl
 import os
 import pty
@@ -49,6 +50,12 @@ class Terminal:
         )
         os.close(slave)
         self.output = ""
+        #: A read may end inside a multi-byte character: the decoder keeps the rest.
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def _read(self) -> None:
+        text = self._decoder.decode(os.read(self._master, 65536))
+        self.output += _ESCAPES.sub(" ", text)
 
     def wait_for(self, pattern: re.Pattern[str], timeout: float = 30.0) -> float:
         """Read until `pattern` appears in new output; seconds since the start."""
@@ -58,10 +65,9 @@ class Terminal:
             ready, _, _ = select.select([self._master], [], [], 0.2)
             if ready:
                 try:
-                    chunk = os.read(self._master, 65536).decode("utf-8", "replace")
+                    self._read()
                 except OSError:  # the command exited and closed the terminal
                     break
-                self.output += _ESCAPES.sub(" ", chunk)
                 if pattern.search(self.output, max(0, searched_from - 200)):
                     return time.perf_counter() - self.started
         last = self.output[-400:]
@@ -78,7 +84,7 @@ class Terminal:
         while self.process.poll() is None and time.perf_counter() < deadline:
             if select.select([self._master], [], [], 0.1)[0]:
                 try:
-                    self.output += _ESCAPES.sub(" ", os.read(self._master, 65536).decode())
+                    self._read()
                 except OSError:
                     break
         return self.process.wait(timeout=max(0.1, deadline - time.perf_counter()))
