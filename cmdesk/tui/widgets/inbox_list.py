@@ -11,6 +11,7 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -72,6 +73,20 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+@dataclass(slots=True)
+class _RowLook:
+    """A row's styles on one base style (plain, cursor or selected)."""
+
+    dim: Style
+    author: Style
+    labels: Style
+    sla: Style
+    breached: Style
+    #: Per network, its colour (networks without one are added when first drawn).
+    networks: dict[str, Style]
+    blank_badge: Segment
+
+
 class InboxList(ScrollView, can_focus=True):
     """The queue. Keeps the cursor on the same item when its ids are swapped."""
 
@@ -128,6 +143,7 @@ class InboxList(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._announced: int | None = None
         self._style: Style | None = None
+        self._looks: dict[Style, _RowLook] = {}
         #: Per row id: the item and width its texts were fitted for, and the texts.
         self._cells: dict[int, tuple[Item, int, tuple[str, str, str, str, str]]] = {}
         #: Per row id: what its last strip was drawn from, and the strip. After
@@ -348,6 +364,7 @@ class InboxList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._style = None
+        self._looks.clear()
         self._strips.clear()
         super().notify_style_update()
 
@@ -366,10 +383,7 @@ class InboxList(ScrollView, can_focus=True):
         return strip
 
     def _draw_row(self, item: Item, rowid: int, base: Style, width: int, now: int) -> Strip:
-        dim = base + Style(color=self.get_component_rich_style("inbox--dim").color)
-        network = base + Style(color=NETWORK_COLOURS.get(item.network, "#bbbbbb"), bold=True)
-        author = base + self.get_component_rich_style("inbox--author")
-        labels = base + Style(color=self.get_component_rich_style("inbox--labels").color)
+        look = self._look(base)
         mark = "▌" if rowid in self.selected else " "
         cells = self._cells.get(rowid)
         if cells is None or cells[0] is not item or cells[1] != width:
@@ -377,19 +391,49 @@ class InboxList(ScrollView, can_focus=True):
                 self._cells.clear()
             cells = self._cells[rowid] = (item, width, self._texts(item, width))
         network_cell, brand_cell, author_cell, labels_cell, text_cell = cells[2]
+        network = look.networks.get(item.network)
+        if network is None:
+            network = look.networks[item.network] = base + Style(color="#bbbbbb", bold=True)
         segments = [
             Segment(f"{mark}{STATUS_MARKS[item.status]} ", base),
             Segment(network_cell, network),
-            Segment(brand_cell, dim),
-            Segment(author_cell, author),
-            Segment(age(item.created_at, now).rjust(4) + " ", dim),
+            Segment(brand_cell, look.dim),
+            Segment(author_cell, look.author),
+            Segment(age(item.created_at, now).rjust(4) + " ", look.dim),
         ]
         if self._badge is not None:
-            segments.append(self._badge_segment(item, base))
+            segments.append(self._badge_segment(item, look))
         if labels_cell:
-            segments.append(Segment(labels_cell, labels))
-        segments.append(Segment(text_cell, base))
-        return Strip(segments).adjust_cell_length(width, base)
+            segments.append(Segment(labels_cell, look.labels))
+        # The text takes the rest of the line, cut or padded here: the strip then knows its
+        # length, where `adjust_cell_length` would measure every segment and copy the strip
+        # (half the cost of a row, and a page down draws forty).
+        room = width - sum(cell_len(segment.text) for segment in segments)
+        if room < 0:  # narrower than the fixed columns
+            return Strip(segments).adjust_cell_length(width, base)
+        segments.append(Segment(set_cell_size(text_cell, room), base))
+        return Strip(segments, width)
+
+    def _look(self, base: Style) -> _RowLook:
+        """The styles of a row on `base` (plain, cursor or selected), resolved once per
+        base rather than per row: a page down draws every visible row anew."""
+        look = self._looks.get(base)
+        if look is None:
+            component = self.get_component_rich_style
+            sla, breached = component("inbox--sla"), component("inbox--breached")
+            look = self._looks[base] = _RowLook(
+                dim=base + Style(color=component("inbox--dim").color),
+                author=base + component("inbox--author"),
+                labels=base + Style(color=component("inbox--labels").color),
+                sla=base + Style(color=sla.color, bold=sla.bold),
+                breached=base + Style(color=breached.color, bold=breached.bold),
+                networks={
+                    network: base + Style(color=colour, bold=True)
+                    for network, colour in NETWORK_COLOURS.items()
+                },
+                blank_badge=Segment(" " * (BADGE_WIDTH + 1), base),
+            )
+        return look
 
     @staticmethod
     def _texts(item: Item, width: int) -> tuple[str, str, str, str, str]:
@@ -406,13 +450,12 @@ class InboxList(ScrollView, can_focus=True):
             one_line(item.text[: width * 2]),
         )
 
-    def _badge_segment(self, item: Item, base: Style) -> Segment:
+    def _badge_segment(self, item: Item, look: _RowLook) -> Segment:
         shown = self._badge(item) if self._badge is not None else None
         if shown is None:
-            return Segment(" " * (BADGE_WIDTH + 1), base)
+            return look.blank_badge
         text, late = shown
-        look = self.get_component_rich_style("inbox--breached" if late else "inbox--sla")
-        return Segment(fit(text, BADGE_WIDTH) + " ", base + Style(color=look.color, bold=look.bold))
+        return Segment(fit(text, BADGE_WIDTH) + " ", look.breached if late else look.sla)
 
     async def fill(self) -> None:
         """Read the visible rows now: before a long read (a million ids) queues up on the
