@@ -3,8 +3,11 @@
     python benchmarks/apps.py MODE DB [--keys] [--views] [--rounds N]
 
 MODE is `cmdesk` (the real app), or a baseline showing the same open queue
-(same query, same columns) on Textual's `DataTable`, on `ListView`, or on
-textual-fastdatatable's `DataTable`. Prints one JSON object on stdout:
+(same query, same columns) on Textual's `DataTable`, on `ListView`, on
+textual-fastdatatable's `DataTable`, or on `lineapi`: the least a Line-API
+`ScrollView` can do (an array of row ids, each visible row read by id from SQLite
+when drawn, one plain strip per row, no other widget): the floor of what a frame
+costs in Textual on this machine. Prints one JSON object on stdout:
 
 - `first_paint`: seconds from process start (`CMDESK_BENCH_T0`, set by the parent
   just before it spawned us) to the first frame that shows a real row;
@@ -316,6 +319,66 @@ def queue_rows(db: Path) -> list[tuple[Any, ...]]:
     ]
 
 
+def line_api_rows(db: Path) -> Any:
+    """The `lineapi` baseline's widget: the open queue's ids, rows read when drawn."""
+    from array import array
+
+    from rich.segment import Segment
+    from rich.style import Style
+    from textual.geometry import Size
+    from textual.scroll_view import ScrollView
+    from textual.strip import Strip
+
+    conn = sqlite3.connect(db)
+    ids = array("q", (rowid for (rowid,) in conn.execute(QUEUE_SQL.replace(
+        "SELECT rowid, status,", "SELECT rowid FROM (SELECT rowid, created_at, status,", 1
+    ).replace("ORDER BY", ") ORDER BY", 1))))  # fmt: skip
+    one_row = QUEUE_SQL.replace("WHERE", "WHERE rowid = ? AND", 1).split(" ORDER BY")[0]
+    cursor_style = Style(reverse=True)
+
+    class Rows(ScrollView, can_focus=True):
+        BINDINGS = [
+            Binding("down", "move(1)"),
+            Binding("pagedown", "move(37)"),
+            Binding("ctrl+end", "move(1000000000)"),
+            Binding("ctrl+home", "move(-1000000000)"),
+        ]
+        cursor_row = 0
+        rows: dict[int, str] = {}
+
+        @property
+        def row_count(self) -> int:
+            return len(ids)
+
+        def on_mount(self) -> None:
+            self.virtual_size = Size(SIZE[0], len(ids))
+
+        def action_move(self, by: int) -> None:
+            self.cursor_row = max(0, min(len(ids) - 1, self.cursor_row + by))
+            self.scroll_to_region(
+                self.region.__class__(0, self.cursor_row, 1, 1), animate=False, immediate=True
+            )
+            self.refresh()
+
+        def remove_current(self) -> None:
+            del ids[self.cursor_row]
+            self.virtual_size = Size(SIZE[0], len(ids))
+            self.refresh()
+
+        def render_line(self, y: int) -> Strip:
+            index = round(self.scroll_offset.y) + y
+            if index >= len(ids):
+                return Strip.blank(self.size.width)
+            text = self.rows.get(ids[index])
+            if text is None:
+                row = conn.execute(one_row, (ids[index],)).fetchone()
+                text = self.rows[ids[index]] = "  ".join(map(str, row[1:]))
+            style = cursor_style if index == self.cursor_row else None
+            return Strip([Segment(text, style)]).adjust_cell_length(self.size.width)
+
+    return Rows(id="list")
+
+
 def baseline_app(mode: str, db: Path, options: argparse.Namespace) -> App[Any]:
     from textual.widgets import DataTable, Label, ListItem, ListView
 
@@ -323,6 +386,9 @@ def baseline_app(mode: str, db: Path, options: argparse.Namespace) -> App[Any]:
         BINDINGS = [Binding("e", "done", "Done")]
 
         def compose(self) -> ComposeResult:
+            if mode == "lineapi":
+                yield line_api_rows(db)
+                return
             rows = queue_rows(db)
             if mode == "datatable":
                 table = DataTable(cursor_type="row", id="list")
@@ -346,6 +412,8 @@ def baseline_app(mode: str, db: Path, options: argparse.Namespace) -> App[Any]:
                 widget.remove_row(key)
             elif mode == "fastdatatable":
                 widget.remove_row(widget.cursor_row)
+            elif mode == "lineapi":
+                widget.remove_current()
             else:
                 widget.pop(widget.index)
 
@@ -401,7 +469,9 @@ def baseline_app(mode: str, db: Path, options: argparse.Namespace) -> App[Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("cmdesk", "datatable", "listview", "fastdatatable"))
+    parser.add_argument(
+        "mode", choices=("cmdesk", "datatable", "listview", "fastdatatable", "lineapi")
+    )
     parser.add_argument("db", type=Path)
     parser.add_argument("--keys", action="store_true")
     parser.add_argument("--views", action="store_true")

@@ -43,7 +43,13 @@ def test_run_prints_every_measure_on_a_tiny_store() -> None:
     table, _, document = done.stdout.rpartition("\n{")
     for measure in MEASURES:
         assert measure in table, f"no row for {measure!r}:\n{table}"
-    for baseline in ("datatable at", "listview at", "fastdatatable at", "LIKE '%word%'"):
+    for baseline in (
+        "lineapi at",
+        "datatable at",
+        "listview at",
+        "fastdatatable at",
+        "LIKE '%word%'",
+    ):
         assert baseline in table
     rows = json.loads("{" + document)["rows"]
     assert {"measure", "target", "value", "baseline", "ratio", "met"} <= set(rows[0])
