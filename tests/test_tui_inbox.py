@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,6 +115,57 @@ async def test_bulk_select_then_done_then_undo_restores_all(db: Path) -> None:
         await settle(pilot)
         assert "Open: 60" in status_text(app)
         assert all(stored(db, f"acct/{n}")[0] == Status.NEW for n in range(3))
+
+
+async def test_u_shows_the_row_back_before_the_store_confirms(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        writer = app.backend.writer
+        undo_last, release = writer.undo_last, threading.Event()
+
+        def slow_undo(*args: Any) -> Any:
+            release.wait(10)  # the store is busy: the screen must not wait for it
+            return undo_last(*args)
+
+        writer.undo_last = slow_undo  # type: ignore[method-assign]
+        await pilot.press("u")
+        await pilot.pause()
+        assert cursor_text(app) == "question 0 about delivery"
+        assert "Undone: item" in status_text(app)
+        assert stored(db, "acct/0")[0] == Status.DONE  # not written yet
+        release.set()
+        await settle(pilot)
+        assert cursor_text(app) == "question 0 about delivery"
+        assert "Open: 60" in status_text(app)
+    assert stored(db, "acct/0") == (
+        Status.NEW,
+        [EventKind.RECEIVED, EventKind.DONE, EventKind.UNDONE],
+    )
+
+
+async def test_u_shows_what_the_store_undid_when_another_action_came_last(db: Path) -> None:
+    """The same agent closed another item elsewhere (a second cmdesk) after our `e`: the
+    store undoes that one, and the screen ends up showing the store, not its guess."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        elsewhere = Store(db)
+        elsewhere.mark_done(["acct/7"], app.agent, int(time.time() * 1000) + 1)
+        elsewhere.close()
+        await pilot.press("u")
+        await settle(pilot)
+        await asyncio.sleep(0.1)
+        await settle(pilot)
+        shown = "\n".join(list_lines(app))
+        assert "question 0 about delivery" not in shown
+        assert "question 7 about delivery" in shown
+    assert stored(db, "acct/0")[0] == Status.DONE
+    assert stored(db, "acct/7")[0] == Status.NEW
 
 
 async def test_s_snoozes_from_the_menu(db: Path) -> None:

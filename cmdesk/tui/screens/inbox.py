@@ -29,7 +29,7 @@ from cmdesk.tui.screens.label import LabelScreen
 from cmdesk.tui.screens.snooze import SnoozeScreen
 from cmdesk.tui.screens.views import ViewsScreen
 from cmdesk.tui.widgets.detail import DetailPane, render_detail
-from cmdesk.tui.widgets.inbox_list import CACHE_SIZE, InboxList
+from cmdesk.tui.widgets.inbox_list import CACHE_SIZE, UNDO_DEPTH, InboxList
 from cmdesk.tui.widgets.key_bar import KeyBar
 from cmdesk.tui.widgets.sla_badge import badge_text
 from cmdesk.tui.widgets.status_bar import StatusBar
@@ -97,6 +97,9 @@ class InboxScreen(ModerationActions, Screen[None]):
         #: When each fetched row's SLA clock last started (`Store.clock_starts`), read
         #: with its page; bounded like the list's own cache.
         self._clock_starts: OrderedDict[str, int] = OrderedDict()
+        #: Per triage action of this session, newest last: the rows it took out of the
+        #: list (empty if none), which `u` puts back before the store confirms.
+        self.undo_stack: list[frozenset[int]] = []
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a worker that resumes while the app quits finds its widgets
@@ -285,6 +288,7 @@ class InboxScreen(ModerationActions, Screen[None]):
             self.notify("Nothing to act on here.", severity="warning")
             return
         rowids = {rowid for rowid, _ in targets}
+        leaving: set[int] = set()
         if status is not None:
             leaving = {
                 rowid
@@ -295,6 +299,8 @@ class InboxScreen(ModerationActions, Screen[None]):
             self.inbox.forget(rowids - leaving)
             if not leaving and len(targets) == 1:
                 self.inbox.action_cursor(1)  # it stays in this view: still move on
+        self.undo_stack.append(frozenset(leaving))
+        del self.undo_stack[:-UNDO_DEPTH]
         self.inbox.clear_selection()
         self._refresh_status()
         self._write(verb, [item.id for _, item in targets], rowids, write)
@@ -313,6 +319,7 @@ class InboxScreen(ModerationActions, Screen[None]):
             counts = await backend.read_bulk(backend.bulk.status_counts)
         except StoreError as exc:
             self.app.report_error(f"{verb} failed: {exc}")
+            self.undo_stack.clear()  # no longer this session's batches, one for one
             self.reload()
             return
         self.inbox.forget(rowids)

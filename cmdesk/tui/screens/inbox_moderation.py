@@ -71,7 +71,15 @@ class ModerationActions:
 
     @work(group="write")
     async def action_undo(self: InboxScreen) -> None:
+        """Undo the latest batch. When it is this session's latest action and its rows
+        left the list, they come back at once, before the store confirms (a write's
+        round trip is most of a frame); the store's answer is checked, and a different
+        one reloads the view."""
         backend = self.app.backend
+        expected = self.undo_stack.pop() if self.undo_stack else frozenset()
+        shown = bool(expected) and self.inbox.restore(expected)
+        if shown:
+            self.status.say(f"Undone: {_noun(len(expected))}")
         try:
             undone = await backend.write(backend.writer.undo_last, self.app.agent, now_ms())
             restored = undone.item_ids
@@ -86,7 +94,12 @@ class ModerationActions:
             ]
         except StoreError as exc:
             self.app.report_error(f"Undo failed: {exc}")
+            if shown:
+                self.reload()
             return
+        if shown and set(undone.rowids) != expected:
+            self.inbox.forget_all()  # the store undid something else: show what it did
+            self.reload(keep=undone.rowids[0] if undone.rowids else None)
         if not restored:
             self.notify("Nothing to undo.", severity="warning")
             return
@@ -95,10 +108,16 @@ class ModerationActions:
             self.app.drain_outbox()
         elif undone.sent:
             self.notify("Undone here only: the platform cannot undo it.", severity="warning")
+        if shown:
+            self.refresh_counts()
+            return
         if len(restored) > 256 or not self.inbox.restore(undone.rowids):
             self.inbox.forget_all()  # only a reload of the view can place them
             self.reload(keep=undone.rowids[0])
         else:
             self.refresh_counts()
-        noun = "item" if len(restored) == 1 else f"{len(restored)} items"
-        self.status.say(f"Undone: {noun}")
+        self.status.say(f"Undone: {_noun(len(restored))}")
+
+
+def _noun(count: int) -> str:
+    return "item" if count == 1 else f"{count} items"

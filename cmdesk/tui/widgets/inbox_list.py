@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -204,10 +204,10 @@ class InboxList(ScrollView, can_focus=True):
         self.call_after_refresh(self._resize_virtual)
         self._announce(force=True)
 
-    def restore(self, rowids: Sequence[int]) -> bool:
+    def restore(self, rowids: Collection[int]) -> bool:
         """Undo of the latest `remove`: its rows go back where they were, the cursor on
-        the first of `rowids`. False (nothing done) when they are not what it removed,
-        or the order was swapped since: then only a reload of the view can place them.
+        the topmost. False (nothing done) when they are not what it removed, or the
+        order was swapped since: then only a reload of the view can place them.
         """
         if not rowids or not self._removals or self._removals[-1][0] != set(rowids):
             return False
@@ -215,7 +215,7 @@ class InboxList(ScrollView, can_focus=True):
         for position, rowid in positions:  # ascending: each lands where it was
             self.ids.insert(position, rowid)
             self._cache.pop(rowid, None)
-        self.cursor = {rowid: p for p, rowid in positions}.get(rowids[0], self.cursor)
+        self.cursor = positions[0][0]
         if self.cursor >= self.virtual_size.height - self.size.height:
             self._resize_virtual()  # near the end, scrolling to the cursor needs the new height
         else:
