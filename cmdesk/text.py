@@ -41,16 +41,25 @@ _COMBINING_RUN = re.compile(rf"({_COMBINING}{{{_MAX_COMBINING + 1},}})")
 #: real text stacks up to four or five on one letter, a flood hundreds.
 _MAX_MARKS = 5
 _MARK_RUN = regex.compile(rf"([\p{{Mn}}\p{{Me}}]{{{_MAX_MARKS + 1},}})")
+#: Emoji presentation selectors and skin-tone modifiers: where terminals and Rich
+#: disagree on width (tmux 3.3 draws ⛰️ in 1 cell where Rich counts 2, 👍🏽 in 4 where
+#: Rich counts 2). A row drawn wider or narrower than counted shifts the rest of the
+#: line and leaves stray characters on screen; without them they all agree.
+_WIDTH_VARIANTS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 
 
 def visible(text: str) -> str:
     """`text` with every control, bidi and zero-width character shown as a visible token.
 
-    Zero-width joiners stay: emoji ZWJ sequences (👩‍💻) need them. Floods of combining
-    marks are cut to a few, so one message cannot smear over its neighbours.
+    Zero-width joiners stay: emoji ZWJ sequences (👩‍💻) need them. Presentation
+    selectors and skin tones go (👍🏽 shows as 👍): their width is a matter of terminal.
+    Floods of combining marks are cut to a few, so one message cannot smear over its
+    neighbours.
     """
     if _NEEDS_WORK.search(text):
         text = "".join(_visible_char(char) for char in text)
+    if _WIDTH_VARIANTS.search(text):
+        text = _WIDTH_VARIANTS.sub("", text)
     if _COMBINING_RUN.search(text):
         text = _COMBINING_RUN.sub(lambda m: m.group(1)[:_MAX_COMBINING] + "…", text)
     if _MARK_RUN.search(text):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.cells import cell_len
 from textual.widgets import Static
 
 from cmdesk.cli import main
@@ -222,3 +223,24 @@ def test_report_csv_quotes_brand_and_agent_cells(tmp_path: Path) -> None:
     for row in rows[1:]:
         for cell in row[:2]:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+#: How many cells tmux 3.3a advances its cursor for each string as `visible` shows it
+#: (printed alone in a pane, then `#{cursor_x}`): the demo is checked in tmux.
+TERMINAL_WIDTHS = {
+    "Ingrid ⛰️": 8,  # U+FE0F: tmux keeps ⛰ at 1 cell, Rich counted 2 with the selector
+    "🏕️ camp": 6,
+    "Harry 🏳️‍🌈": 7,  # tmux: 1 cell for the flag sequence, Rich counted 2
+    "👍🏽 merci": 8,  # skin tone: tmux draws 4 cells, Rich counted 2
+    "👩‍💻 dev": 6,
+    "👨‍👩‍👧 family": 9,
+    "🇫🇷 Antoine": 10,
+    "🥐 ⭐ ❤": 7,
+}
+
+
+@pytest.mark.parametrize("text", TERMINAL_WIDTHS)
+def test_shown_emoji_take_the_cells_the_terminal_gives_them(text: str) -> None:
+    """A row Rich measures differently from the terminal shifts the rest of its line and
+    leaves stray characters behind: what is shown must measure the same in both."""
+    assert cell_len(visible(text)) == TERMINAL_WIDTHS[text]
