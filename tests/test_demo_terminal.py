@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 from pathlib import Path
 
@@ -33,3 +34,19 @@ def test_demo_in_a_terminal_fills_the_inbox_and_keeps_what_was_done(tmp_path: Pa
     assert len(actionable) == 405
     assert [item["status"] for item in actionable].count("done") == 1
     assert {item["network"] for item in actionable} >= {"mastodon", "bluesky", "discourse"}
+
+
+def test_a_killed_or_hung_up_demo_quits_cleanly_and_leaves_no_store_behind(
+    tmp_path: Path,
+) -> None:
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        scratch = tmp_path / stop.name
+        scratch.mkdir()
+        terminal = Terminal(cmdesk_command("demo"), env={"TMPDIR": str(scratch)})
+        try:
+            terminal.wait_for(INBOX_ROW)
+            terminal.process.send_signal(stop)
+            assert terminal.exit_code() == 0
+        finally:
+            terminal.close()
+        assert list(scratch.iterdir()) == [], stop.name

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import importlib
+import signal
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -38,6 +40,8 @@ WARM_UP_MODULES = (
     "cmdesk.tui.screens.report",
 )
 WARM_UP_AFTER_S = 1.0
+#: Signals that quit the app as `q` does.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def _library_and_index(folder: Path) -> tuple[Library, SuggestionIndex]:
@@ -100,6 +104,12 @@ class CmdeskApp(App[None]):
         self.sub_title = ("demo · " if demo else "") + str(db_path)
 
     def on_mount(self) -> None:
+        # A closed terminal (SIGHUP) or a `kill` (SIGTERM) quits as `q` does: the
+        # demo's temporary store is removed, the terminal restored.
+        loop = asyncio.get_running_loop()
+        for stop in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+                loop.add_signal_handler(stop, self.exit)
         themes, problems = load_themes(theme_dirs())
         for theme in themes:
             self.register_theme(theme)
@@ -271,6 +281,10 @@ class CmdeskApp(App[None]):
         self.notify(message, severity="error", timeout=8)
 
     async def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for stop in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(stop)
         if self.first_sync is not None:
             self.first_sync.stop()
         if self._engine is not None:
