@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input
 from cmdesk.config import load_config
 from cmdesk.model import Item, Status
 from cmdesk.store import Store
+from cmdesk.text import one_line
 from cmdesk.tui.period import last_days, parse_custom
 from cmdesk.tui.screens.drill import DrillScreen
 from cmdesk.tui.screens.inbox import InboxScreen
@@ -233,7 +234,7 @@ async def test_enter_drills_down_to_the_items_and_on_to_the_inbox(
         listed = [[str(cell) for cell in drill.get_row_at(r)] for r in range(drill.row_count)]
         by_wait = sorted(zip(WAITS, replied, strict=True), key=lambda pair: -pair[0])
         assert [(row[0], row[5]) for row in listed] == [
-            (item.author.label[:24], f"{wait}m") for wait, item in by_wait
+            (one_line(item.author.label)[:24], f"{wait}m") for wait, item in by_wait
         ]
         assert all(row[1] == "bluesky" and row[4] == "replied" for row in listed)
         await pilot.press("escape")
