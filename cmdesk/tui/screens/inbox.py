@@ -1,8 +1,6 @@
-"""The inbox screen: the queue, the detail pane, search, and every triage key.
-
-Each action changes the list at once (the item leaves the view, the cursor moves
-to the next) and writes to the store in the write worker; a failed write is
-reported and the view reloaded from the store, so what is shown is what is stored.
+"""The inbox screen: the queue, the detail pane, search, views, and the keys that
+open, reply and jump. Triage (done, snooze, label) is in `inbox_triage.py`,
+moderation and undo in `inbox_moderation.py`.
 """
 
 from __future__ import annotations
@@ -25,11 +23,10 @@ from cmdesk.store import StoreError, View
 from cmdesk.store.views import ALL, OPEN, FirstTest
 from cmdesk.tui.screens.help import HelpScreen, binding_rows
 from cmdesk.tui.screens.inbox_moderation import ModerationActions
-from cmdesk.tui.screens.label import LabelScreen
-from cmdesk.tui.screens.snooze import SnoozeScreen
+from cmdesk.tui.screens.inbox_triage import TriageActions
 from cmdesk.tui.screens.views import ViewsScreen
 from cmdesk.tui.widgets.detail import DetailPane, render_detail
-from cmdesk.tui.widgets.inbox_list import CACHE_SIZE, UNDO_DEPTH, InboxList
+from cmdesk.tui.widgets.inbox_list import CACHE_SIZE, InboxList
 from cmdesk.tui.widgets.key_bar import KeyBar
 from cmdesk.tui.widgets.sla_badge import badge_text
 from cmdesk.tui.widgets.status_bar import StatusBar
@@ -49,7 +46,7 @@ DETAIL_DELAY_S = 0.1
 HEAD_ROWS = 200
 
 
-class InboxScreen(ModerationActions, Screen[None]):
+class InboxScreen(TriageActions, ModerationActions, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open"),
         Binding("r", "reply(0)", "Reply"),
@@ -268,109 +265,6 @@ class InboxScreen(ModerationActions, Screen[None]):
         self._refresh_status()
 
     # -- actions ------------------------------------------------------------
-
-    def _targets(self) -> list[tuple[int, Item]]:
-        found = []
-        for rowid in self.inbox.targets():
-            item = self.inbox.cached(rowid)
-            if item is not None:
-                found.append((rowid, item))
-        return found
-
-    def _apply(
-        self,
-        verb: str,
-        status: Status | None,
-        write: Callable[[list[str]], Any],
-    ) -> None:
-        targets = self._targets()
-        if not targets:
-            self.notify("Nothing to act on here.", severity="warning")
-            return
-        rowids = {rowid for rowid, _ in targets}
-        leaving: set[int] = set()
-        if status is not None:
-            leaving = {
-                rowid
-                for rowid, item in targets
-                if not self.view.matches(status, item.network, item.brand)
-            }
-            self.inbox.remove(leaving)
-            self.inbox.forget(rowids - leaving)
-            if not leaving and len(targets) == 1:
-                self.inbox.action_cursor(1)  # it stays in this view: still move on
-        self.undo_stack.append(frozenset(leaving))
-        del self.undo_stack[:-UNDO_DEPTH]
-        self.inbox.clear_selection()
-        self._refresh_status()
-        self._write(verb, [item.id for _, item in targets], rowids, write)
-
-    @work(group="write")
-    async def _write(
-        self,
-        verb: str,
-        item_ids: list[str],
-        rowids: set[int],
-        write: Callable[[list[str]], Any],
-    ) -> None:
-        backend = self.app.backend
-        try:
-            await backend.write(write, item_ids)
-            counts = await backend.read_bulk(backend.bulk.status_counts)
-        except StoreError as exc:
-            self.app.report_error(f"{verb} failed: {exc}")
-            self.undo_stack.clear()  # no longer this session's batches, one for one
-            self.reload()
-            return
-        self.inbox.forget(rowids)
-        self.status.counts = counts
-        self._refresh_status()
-        noun = "item" if len(item_ids) == 1 else f"{len(item_ids)} items"
-        self.status.say(f"{verb}: {noun} (u undoes)")
-
-    def action_done(self) -> None:
-        store, actor = self.app.backend.writer, self.app.agent
-        self._apply("Done", Status.DONE, lambda ids: store.mark_done(ids, actor, now_ms()))
-
-    def action_reopen(self) -> None:
-        store, actor = self.app.backend.writer, self.app.agent
-        self._apply("Reopened", Status.OPEN, lambda ids: store.reopen(ids, actor, now_ms()))
-
-    def action_snooze(self) -> None:
-        count = len(self.inbox.targets())
-        if not count:
-            return
-
-        def chosen(until: int | None) -> None:
-            if until is not None:
-                store, actor = self.app.backend.writer, self.app.agent
-                self._apply(
-                    "Snoozed", Status.SNOOZED, lambda ids: store.snooze(ids, until, actor, now_ms())
-                )
-
-        self.app.push_screen(SnoozeScreen(count), chosen)
-
-    def action_label(self) -> None:
-        if not self.inbox.targets():
-            return
-        self._ask_label()
-
-    @work(group="label")
-    async def _ask_label(self) -> None:
-        backend = self.app.backend
-        known = await backend.read(backend.reader.labels)
-        targets = self._targets()
-        current = targets[0][1].labels if len(targets) == 1 else ()
-        label = await self.app.push_screen_wait(LabelScreen(known, current))
-        if not label:
-            return
-        remove = bool(targets) and all(label in item.labels for _, item in targets)
-        store, actor = backend.writer, self.app.agent
-
-        def write(ids: list[str]) -> int:
-            return store.set_label(ids, label, actor, now_ms(), remove=remove)
-
-        self._apply("Unlabelled" if remove else f"Labelled #{label}", None, write)
 
     @work(group="composer")
     async def action_reply(self, choice: int) -> None:
