@@ -305,7 +305,7 @@ def cmdesk_app(db: Path, options: argparse.Namespace) -> App[Any]:
 
 def queue_rows(db: Path) -> list[tuple[Any, ...]]:
     """The open queue, as the baselines show it: every row loaded up front."""
-    from cmdesk.tui.widgets.inbox_list import STATUS_MARKS, age
+    from cmdesk.tui.widgets.inbox_row import STATUS_MARKS, age
 
     now = int(time.time() * 1000)
     conn = sqlite3.connect(db)

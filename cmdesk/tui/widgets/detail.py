@@ -20,7 +20,7 @@ from textual.strip import Strip
 
 from cmdesk.model import Item
 from cmdesk.text import one_line, visible
-from cmdesk.tui.widgets.inbox_list import age
+from cmdesk.tui.widgets.inbox_row import age
 from cmdesk.tui.widgets.scrolling import set_virtual_size
 
 

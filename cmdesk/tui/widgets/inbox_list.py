@@ -11,9 +11,7 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -22,8 +20,15 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from cmdesk.model import Item, Status
-from cmdesk.text import one_line
+from cmdesk.model import Item
+from cmdesk.tui.widgets.inbox_row import (
+    NO_BADGE,
+    Badged,
+    RowLook,
+    RowTexts,
+    draw_row,
+    row_texts,
+)
 from cmdesk.tui.widgets.scrolling import set_virtual_size
 
 PAGE = 100
@@ -32,59 +37,7 @@ CACHE_SIZE = 5_000
 UNDO_DEPTH = 100
 Loader = Callable[[Sequence[int]], Awaitable[dict[int, Item]]]
 #: A row's SLA badge: its text and whether it is late, or None for no badge.
-Badge = Callable[[Item], "tuple[str, bool] | None"]
-#: Cells the badge column takes when a badge is given (see `cmdesk.tui.widgets.sla_badge`).
-BADGE_WIDTH = 8
-
-NETWORK_COLOURS = {
-    "mastodon": "#8c8dff",
-    "bluesky": "#1185fe",
-    "discourse": "#e45735",
-    "reddit": "#ff4500",
-    "youtube": "#ff3333",
-    "facebook": "#4a7cf0",
-    "instagram": "#e1306c",
-    "x": "#a0a0a0",
-}
-STATUS_MARKS = {
-    Status.NEW: "●",
-    Status.OPEN: "○",
-    Status.SNOOZED: "z",
-    Status.REPLIED: "↩",
-    Status.DONE: "✓",
-    Status.HIDDEN: "h",
-    Status.SPAM: "!",
-}
-
-
-def age(created_at: int, now_ms: int) -> str:
-    """Compact waiting time: 45s, 12m, 3h, 5d."""
-    seconds = max(0, (now_ms - created_at) // 1000)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def fit(text: str, width: int) -> str:
-    """Pad or cut to `width` terminal cells (emoji and CJK take two), marking a cut with …."""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)
-
-
-@dataclass(slots=True)
-class _RowLook:
-    """A row's styles on one base style (plain, cursor or selected)."""
-
-    dim: Style
-    author: Style
-    labels: Style
-    sla: Style
-    breached: Style
-    #: Per network, its colour (networks without one are added when first drawn).
-    networks: dict[str, Style]
-    blank_badge: Segment
+Badge = Callable[[Item], "Badged | None"]
 
 
 class InboxList(ScrollView, can_focus=True):
@@ -143,9 +96,9 @@ class InboxList(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._announced: int | None = None
         self._style: Style | None = None
-        self._looks: dict[Style, _RowLook] = {}
+        self._looks: dict[Style, RowLook] = {}
         #: Per row id: the item and width its texts were fitted for, and the texts.
-        self._cells: dict[int, tuple[Item, int, tuple[str, str, str, str, str]]] = {}
+        self._cells: dict[int, tuple[Item, int, RowTexts]] = {}
         #: Per row id: what its last strip was drawn from, and the strip. After
         #: done-and-next every row moves up a line: all but one are drawn already.
         self._strips: dict[int, tuple[tuple[object, ...], Strip]] = {}
@@ -378,84 +331,20 @@ class InboxList(ScrollView, can_focus=True):
             return drawn[1]
         if len(self._strips) > 2 * CACHE_SIZE:
             self._strips.clear()
-        strip = self._draw_row(item, rowid, base, width, now)
-        self._strips[rowid] = (key, strip)
-        return strip
-
-    def _draw_row(self, item: Item, rowid: int, base: Style, width: int, now: int) -> Strip:
-        look = self._look(base)
-        mark = "▌" if rowid in self.selected else " "
         cells = self._cells.get(rowid)
         if cells is None or cells[0] is not item or cells[1] != width:
             if len(self._cells) > 2 * CACHE_SIZE:
                 self._cells.clear()
-            cells = self._cells[rowid] = (item, width, self._texts(item, width))
-        network_cell, brand_cell, author_cell, labels_cell, text_cell = cells[2]
-        network = look.networks.get(item.network)
-        if network is None:
-            network = look.networks[item.network] = base + Style(color="#bbbbbb", bold=True)
-        segments = [
-            Segment(f"{mark}{STATUS_MARKS[item.status]} ", base),
-            Segment(network_cell, network),
-            Segment(brand_cell, look.dim),
-            Segment(author_cell, look.author),
-            Segment(age(item.created_at, now).rjust(4) + " ", look.dim),
-        ]
-        if self._badge is not None:
-            segments.append(self._badge_segment(item, look))
-        if labels_cell:
-            segments.append(Segment(labels_cell, look.labels))
-        # The text takes the rest of the line, cut or padded here: the strip then knows its
-        # length, where `adjust_cell_length` would measure every segment and copy the strip
-        # (half the cost of a row, and a page down draws forty).
-        room = width - sum(cell_len(segment.text) for segment in segments)
-        if room < 0:  # narrower than the fixed columns
-            return Strip(segments).adjust_cell_length(width, base)
-        segments.append(Segment(set_cell_size(text_cell, room), base))
-        return Strip(segments, width)
-
-    def _look(self, base: Style) -> _RowLook:
-        """The styles of a row on `base` (plain, cursor or selected), resolved once per
-        base rather than per row: a page down draws every visible row anew."""
+            cells = self._cells[rowid] = (item, width, row_texts(item, width))
         look = self._looks.get(base)
         if look is None:
-            component = self.get_component_rich_style
-            sla, breached = component("inbox--sla"), component("inbox--breached")
-            look = self._looks[base] = _RowLook(
-                dim=base + Style(color=component("inbox--dim").color),
-                author=base + component("inbox--author"),
-                labels=base + Style(color=component("inbox--labels").color),
-                sla=base + Style(color=sla.color, bold=sla.bold),
-                breached=base + Style(color=breached.color, bold=breached.bold),
-                networks={
-                    network: base + Style(color=colour, bold=True)
-                    for network, colour in NETWORK_COLOURS.items()
-                },
-                blank_badge=Segment(" " * (BADGE_WIDTH + 1), base),
-            )
-        return look
-
-    @staticmethod
-    def _texts(item: Item, width: int) -> tuple[str, str, str, str, str]:
-        """A row's fitted texts, made once per item and width: a full repaint (every
-        row moves after done-and-next) then costs styles and a strip per row, no more."""
-        labels = one_line(" ".join(f"#{label}" for label in item.labels)) + " "
-        return (
-            fit(item.network, 9) + " ",
-            fit(one_line(item.brand), 12) + " ",
-            fit(one_line(item.author.label), 16) + " ",
-            labels if item.labels else "",
-            # Only `width` cells show, and measuring a 4,000-character post costs more than
-            # the rest of the row: twice the width in characters fills it (bar zero-width).
-            one_line(item.text[: width * 2]),
+            look = self._looks[base] = RowLook.on(base, self.get_component_rich_style)
+        badge = None if self._badge is None else self._badge(item) or NO_BADGE
+        strip = draw_row(
+            item, cells[2], look, width, now, selected=rowid in self.selected, badge=badge
         )
-
-    def _badge_segment(self, item: Item, look: _RowLook) -> Segment:
-        shown = self._badge(item) if self._badge is not None else None
-        if shown is None:
-            return look.blank_badge
-        text, late = shown
-        return Segment(fit(text, BADGE_WIDTH) + " ", look.breached if late else look.sla)
+        self._strips[rowid] = (key, strip)
+        return strip
 
     async def fill(self) -> None:
         """Read the visible rows now: before a long read (a million ids) queues up on the

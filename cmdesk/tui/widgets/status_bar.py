@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from cmdesk.model import Status, SyncState
 from cmdesk.text import one_line
-from cmdesk.tui.widgets.inbox_list import age
+from cmdesk.tui.widgets.inbox_row import age
 
 _SHOWN = (
     ("Open", (Status.NEW, Status.OPEN)),
