@@ -154,9 +154,11 @@ class CmdeskApp(App[None]):
 
     @work(group="warm-up")
     async def _warm_up(self) -> None:
-        for module in WARM_UP_MODULES:
-            await asyncio.to_thread(importlib.import_module, module)
-        _settle_garbage()
+        try:
+            for module in WARM_UP_MODULES:
+                await asyncio.to_thread(importlib.import_module, module)
+        finally:  # collection comes back on whatever happened (`cmdesk.launch`)
+            _settle_garbage()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every inbox action by name, beside Textual's own commands."""
