@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cmdesk.config import ConfigError, load_config, normalise_handle, parse_clock
+from cmdesk.config import ConfigError, load_config
+from cmdesk.config_brands import normalise_handle, parse_clock
 
 ACCOUNT = """\
 [[account]]

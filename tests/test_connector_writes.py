@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from cmdesk.connectors.base import AuthError, Capability, Connector, ConnectorError, NotFound
-from cmdesk.connectors.bluesky import BlueskyConnector, record_key
+from cmdesk.connectors.bluesky import BlueskyConnector
+from cmdesk.connectors.bluesky_records import record_key
 from cmdesk.connectors.discourse import DiscourseConnector
 from cmdesk.connectors.mastodon import MastodonConnector
 from cmdesk.connectors.reddit import RedditConnector

@@ -1,27 +1,22 @@
 """Reddit: comment replies, mentions and private messages, and a moderated subreddit's comments.
 
-Follows Reddit's API reference (reddit.com/dev/api) and its OAuth2 wiki: the token
-is a refresh token, traded for an access token at `auth_url`
-(`POST /api/v1/access_token`, `grant_type=refresh_token`, HTTP Basic with the app's
-client id and an empty secret, as for an "installed app"); the API is then
-`https://oauth.reddit.com`. Listings (`kind: Listing`, `data.children` of `t1`
-comments, `t3` submissions and `t4` messages, paged with `after`) come from
+Follows Reddit's API reference (reddit.com/dev/api). Listings come from
 `/message/inbox`, `/message/mentions` and `/r/{subreddit}/comments`; thread context
 from `/api/info`. Writes are form-encoded: `/api/comment`, `/api/remove`,
 `/api/approve`, `/api/del`, `/api/block_user`, `/api/report`, `/api/lock` and
-`/api/unlock` (scope `modposts`).
+`/api/unlock` (scope `modposts`). The OAuth2 session is the base class
+(`reddit_session`); the listings' JSON is read in `reddit_listings`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from cmdesk.connectors import reddit_listings as listings
 from cmdesk.connectors.base import (
     AuthError,
     Capability,
-    Connector,
     ConnectorError,
     FetchResult,
     NotFound,
@@ -31,9 +26,9 @@ from cmdesk.connectors.base import (
     expect_str,
     shape_guard,
 )
+from cmdesk.connectors.reddit_session import AUTH_URL, RedditSession
 from cmdesk.model import Author, Item, Kind
 
-AUTH_URL = "https://www.reddit.com/api/v1/access_token"
 WEB = "https://www.reddit.com"
 INBOX, MENTIONS, SUBREDDIT = "inbox", "mentions", "subreddit"
 #: `/api/comment` errors that mean the thing answered is gone.
@@ -45,7 +40,7 @@ _INBOX_KINDS = {
 }
 
 
-class RedditConnector(Connector):
+class RedditConnector(RedditSession):
     """One Reddit account (a refresh token), and optionally a subreddit it moderates."""
 
     network = "reddit"
@@ -81,99 +76,8 @@ class RedditConnector(Connector):
     info_chunk: ClassVar[int] = 100
 
     @property
-    def _access(self) -> tuple[str, float, str] | None:
-        """(access token, expires, scopes), kept on the account's client across passes."""
-        return self._remember("reddit.access")
-
-    @_access.setter
-    def _access(self, value: tuple[str, float, str] | None) -> None:
-        if value is None:
-            self._forget("reddit.access")
-        else:
-            self._remember("reddit.access", value)
-
-    @property
-    def _username(self) -> str:
-        return str(self.account.options.get("username") or "").removeprefix("u/").lstrip("/")
-
-    @property
     def _subreddit(self) -> str:
         return str(self.account.options.get("subreddit") or "").removeprefix("r/").strip("/")
-
-    # -- auth ---------------------------------------------------------------------------------
-
-    async def _token(self) -> str:
-        """A live access token, traded for the refresh token when none is cached."""
-        if self._access and time.monotonic() < self._access[1]:
-            return self._access[0]
-        client_id = str(self.account.options.get("client_id") or "")
-        if not self.token or not client_id or not self._username:
-            raise AuthError(
-                f"{self.account.name}: a Reddit refresh token, client_id and username are needed"
-            )
-        url = str(self.account.options.get("auth_url") or AUTH_URL)
-        again = f"run `cmdesk accounts add {self.account.name}` again"
-        try:
-            body, _ = await self.http.request_json(
-                "POST",
-                url,
-                data={"grant_type": "refresh_token", "refresh_token": self.token},
-                auth=(client_id, ""),
-                headers=self._agent,
-                idempotent=True,
-            )
-        except (AuthError, RateLimited):
-            raise
-        except ConnectorError as exc:
-            if "400" not in str(exc):
-                raise
-            raise AuthError(f"{self.account.name}: refresh token refused ({exc}): {again}") from exc
-        if isinstance(body, dict) and "error" in body:
-            error = " ".join(str(body["error"]).split())[:60]
-            raise AuthError(f"{self.account.name}: refresh token refused ({error}): {again}")
-        with shape_guard("Reddit access token"):
-            access = expect_str(body, "access_token")
-            lifetime = float(body.get("expires_in") or 3600)
-            scopes = str(body.get("scope") or "")
-        self.http.add_secret(access)
-        self._access = (access, time.monotonic() + max(lifetime - 60, 30), scopes)
-        return access
-
-    @property
-    def _agent(self) -> dict[str, str]:
-        """Reddit asks for a unique, descriptive User-Agent naming the app and its user."""
-        client_id = self.account.options.get("client_id") or "app"
-        return {"User-Agent": f"cmdesk:{client_id}:0.1 (by /u/{self._username})"}
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
-        idempotent: bool | None = None,
-    ) -> Any:
-        """An API call with a bearer access token, refreshed once if Reddit says it expired."""
-        for attempt in (1, 2):
-            token = await self._token()
-            headers = {**self._agent, "Authorization": f"bearer {token}"}
-            try:
-                body, _ = await self.http.request_json(
-                    method,
-                    f"{self.base_url}{path}",
-                    params=params,
-                    data=data,
-                    headers=headers,
-                    idempotent=idempotent,
-                )
-            except AuthError as exc:
-                if attempt == 2 or "HTTP 401" not in str(exc):
-                    raise
-                self._access = None  # expired early: trade the refresh token again
-                continue
-            return body
-        raise AssertionError("unreachable")
 
     # -- read path ----------------------------------------------------------------------------
 
@@ -185,7 +89,7 @@ class RedditConnector(Connector):
         found: list[tuple[str, dict[str, Any]]] = []
         new_cursors: dict[str, str] = {}
         for stream, path in self._streams():
-            since = _cursor(cursors.get(stream))
+            since = listings.cursor(cursors.get(stream))
             things, newest = await self._listing(path, since)
             found += [(stream, thing) for thing in things]
             cursor = newest if newest is not None else since
@@ -197,7 +101,7 @@ class RedditConnector(Connector):
             if thing["kind"] == "t1":
                 wanted.update(
                     name
-                    for name in (_parent(thing), _link(thing["data"]))
+                    for name in (listings.parent_of(thing), listings.link_of(thing["data"]))
                     if name and name not in known
                 )
         context = await self._info(sorted(wanted))
@@ -224,15 +128,15 @@ class RedditConnector(Connector):
         for _ in range(self.max_pages if since is None else self.catch_up_pages):
             body = await self._call("GET", path, params=params)
             with shape_guard("Reddit listing"):
-                page = [_thing(child) for child in _listing_children(body)]
+                page = [listings.thing(child) for child in listings.children(body)]
                 after = body["data"].get("after")
                 if after is not None and not isinstance(after, str):
                     raise TypeError("after is not a string")
             # Same-second things may straddle the cursor: take them again (upserts are idempotent).
-            fresh = [t for t in page if since is None or _created_ms(t["data"]) >= since]
+            fresh = [t for t in page if since is None or listings.created_ms(t["data"]) >= since]
             found.extend(fresh)
             for thing in fresh:
-                created = _created_ms(thing["data"])
+                created = listings.created_ms(thing["data"])
                 newest = created if newest is None else max(newest, created)
             if not page or len(fresh) < len(page) or not after:
                 break
@@ -253,8 +157,8 @@ class RedditConnector(Connector):
             except ConnectorError:
                 continue  # deleted or private: the new comments still matter
             with shape_guard("Reddit info"):
-                for child in _listing_children(body):
-                    thing = _thing(child)
+                for child in listings.children(body):
+                    thing = listings.thing(child)
                     out[thing["data"]["name"]] = thing
         return out
 
@@ -266,7 +170,7 @@ class RedditConnector(Connector):
             return Kind.MENTION
         if stream == INBOX:
             return _INBOX_KINDS.get(str(data.get("type")), Kind.REPLY)
-        parent = context.get(_parent(thing) or "")
+        parent = context.get(listings.parent_of(thing) or "")
         if parent and str(parent["data"].get("author", "")).lower() == self._username.lower():
             return Kind.REPLY
         return Kind.COMMENT
@@ -288,7 +192,7 @@ class RedditConnector(Connector):
             thread = data.get("first_message_name") or name
             url = f"{WEB}/message/messages/{expect_str(data, 'id')}"
         else:
-            thread = _link(data) or name
+            thread = listings.link_of(data) or name
             path = data.get("permalink") or str(data.get("context") or "").split("?")[0]
             url = f"{WEB}{path}" if path else None
         return Item(
@@ -300,7 +204,7 @@ class RedditConnector(Connector):
             remote_id=name,
             author=Author(id=str(data.get("author_fullname") or author), handle=author),
             text=text,
-            created_at=_created_ms(data),
+            created_at=listings.created_ms(data),
             thread_id=self.item_id(str(thread)),
             parent_id=self.item_id(parent) if isinstance(parent, str) and parent else None,
             url=url,
@@ -397,8 +301,8 @@ class RedditConnector(Connector):
             path = f"/user/{self._username}/comments"
             body = await self._call("GET", path, params={"limit": 25, "sort": "new", "raw_json": 1})
         with shape_guard("Reddit listing"):
-            for child in _listing_children(body):
-                data = _thing(child)["data"]
+            for child in listings.children(body):
+                data = listings.thing(child)["data"]
                 under = item.remote_id in (data.get("parent_id"), data.get("first_message_name"))
                 if under and str(data.get("body", "")).strip() == text.strip():
                     return expect_str(data, "name")
@@ -421,59 +325,3 @@ class RedditConnector(Connector):
 
 def _noun(item: Item) -> str:
     return {"t4_": "message", "t3_": "post"}.get(item.remote_id[:3], "comment")
-
-
-def _listing_children(body: Any) -> list[Any]:
-    if not isinstance(body, dict) or body.get("kind") != "Listing":
-        raise TypeError("not a Listing")
-    children = body["data"]["children"]
-    if not isinstance(children, list):
-        raise TypeError("children is not a list")
-    return children
-
-
-def _thing(child: Any) -> dict[str, Any]:
-    """Check the fields paging and threading rely on, so a bad payload fails here, named."""
-    if child["kind"] not in ("t1", "t3", "t4"):
-        raise ValueError(f"unexpected kind {child['kind']!r}")
-    data = child["data"]
-    expect_str(data, "name")
-    _created_ms(data)
-    return child
-
-
-def _parent(thing: dict[str, Any]) -> str | None:
-    parent = thing["data"].get("parent_id")
-    return parent if isinstance(parent, str) and parent else None
-
-
-def _link(data: dict[str, Any]) -> str | None:
-    """The submission a comment belongs to: `link_id`, or from an inbox item's `context` path."""
-    link = data.get("link_id")
-    if isinstance(link, str) and link.startswith("t3_"):
-        return link
-    parts = str(data.get("context") or "").split("/")
-    if "comments" in parts and parts.index("comments") + 1 < len(parts):
-        return "t3_" + parts[parts.index("comments") + 1]
-    return None
-
-
-def _created_ms(data: dict[str, Any]) -> int:
-    value = data["created_utc"]
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise TypeError(f"created_utc is {type(value).__name__}, not a number")
-    if not _YEAR_1 <= value <= _YEAR_9999:  # also NaN and infinities
-        raise ValueError(f"created_utc {value!r} is not a time")
-    return int(value * 1000)
-
-
-#: Epoch seconds of 0001-01-01 and 9999-12-31, the times a datetime (and SQLite) can hold.
-_YEAR_1, _YEAR_9999 = -62_135_596_800, 253_402_300_799
-
-
-def _cursor(value: str | None) -> int | None:
-    """A saved creation time (ms); an unreadable one counts as none (a first sync)."""
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None

@@ -15,7 +15,7 @@ from bisect import bisect_right
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from cmdesk.config import BrandConfig, BusinessHours
+from cmdesk.config_brands import BrandConfig, BusinessHours
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000

@@ -6,24 +6,27 @@ with the query's rare words rather than with the library; rapidfuzz then
 re-ranks only those, against each reply's triggers, title and body.
 
 Scores are on a 0-100 scale: a weighted mean of four similarities (`WEIGHTS`),
-plus the caller's boosts, clamped for display.
+plus the caller's boosts, clamped for display. What a reply's text becomes for
+matching is in `reply_text`, typo tolerance in `typos` and the lang/network/brand
+filters in `filters`: this module indexes and weighs what they give.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import DamerauLevenshtein
 
-from cmdesk.replies.library import NETWORK_LABELS, TEMPLATE, Reply
+from cmdesk.replies.filters import ReplyFilters
+from cmdesk.replies.library import TEMPLATE, Reply
 from cmdesk.replies.normalize import normalize, split_words, stem
+from cmdesk.replies.reply_text import ReplyText, shared_words
+from cmdesk.replies.typos import MIN_TYPO_LEN, Typos
 
 #: Share of each signal in the score, chosen on tests/data/heldout_questions.toml: the
 #: best trigger (token_sort_ratio: a close paraphrase, not one shared "je" or "my"),
@@ -39,8 +42,6 @@ CANDIDATES = 64
 BODY_WEIGHT = 0.5
 #: A word one typo away from a library word counts this much of an exact match.
 TYPO_WEIGHT = 0.8
-#: Shorter stems are not typo-corrected: one edit in four letters is another word.
-MIN_TYPO_LEN = 5
 #: From this trigger similarity on, `matched` quotes the trigger, else the shared words.
 TRIGGER_EXPLAINS = 60.0
 
@@ -48,7 +49,6 @@ TRIGGER_EXPLAINS = 60.0
 #: scores of replies already found through rarer words (MaxScore-style pruning).
 _ENOUGH = 4 * CANDIDATES
 _COMMON = 256
-_WORD = re.compile(r"[^\W_]+")
 _Scorer = Callable[..., float]
 
 
@@ -61,31 +61,18 @@ class Suggestion:
     matched: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Fields:
-    """A reply's normalised text, as rapidfuzz and the search box compare it."""
-
-    triggers: tuple[str, ...]
-    title: str
-    body: str
-    key: str
-    title_words: frozenset[str]
-
-
 class SuggestionIndex:
     """An immutable index over one library load: build it in a worker, swap it whole."""
 
     __slots__ = (
-        "_attrs",
-        "_bits",
         "_body_postings",
         "_by_id",
-        "_deletes",
         "_fields",
-        "_forms",
+        "_filters",
         "_idf",
         "_postings",
         "_replies",
+        "_typos",
         "_word_list",
         "_words",
     )
@@ -93,31 +80,23 @@ class SuggestionIndex:
     def __init__(self, replies: Iterable[Reply]) -> None:
         """Index `replies`; prefer `SuggestionIndex.build`, which says what it does."""
         self._replies = tuple(replies)
-        fields: list[_Fields] = []
+        fields: list[ReplyText] = []
         postings: defaultdict[str, list[int]] = defaultdict(list)
         body_postings: defaultdict[str, list[int]] = defaultdict(list)
         words: defaultdict[str, list[int]] = defaultdict(list)
         vocabulary: set[str] = set()
         for i, reply in enumerate(self._replies):
-            triggers = tuple(normalize(t) for t in reply.triggers)
-            title = normalize(" ".join((reply.title, *reply.tags)))
-            # token_set_ratio ignores order and repeats: a sorted set of words scores
-            # the same and is half as long to compare.
-            body = " ".join(sorted(set(normalize(TEMPLATE.sub(" ", reply.body)).split())))
-            key = normalize(reply.id)
-            keyed_words = set(split_words(" ".join((*triggers, title))))
-            body_words = set(split_words(body))
+            text = ReplyText.of(reply)
+            keyed_words, body_words = text.keyed_words(), text.body_words()
             vocabulary |= keyed_words | body_words
             keyed = {stem(w) for w in keyed_words}
             for s in keyed:
                 postings[s].append(i)
             for s in {stem(w) for w in body_words} - keyed:
                 body_postings[s].append(i)
-            # Prefix search covers the short fields; body words are found by stem.
-            named = frozenset((*key.split(), *title.split()))
-            for w in named.union(*(t.split() for t in triggers)):
+            for w in text.title_words.union(*(t.split() for t in text.triggers)):
                 words[w].append(i)
-            fields.append(_Fields(triggers, title, body, key, named))
+            fields.append(text)
         df = {s: len(ids) for s, ids in body_postings.items()}
         for s, ids in postings.items():
             df[s] = df.get(s, 0) + len(ids)
@@ -127,12 +106,11 @@ class SuggestionIndex:
         self._idf = {s: math.log(1 + len(self._replies) / n) for s, n in df.items()}
         # Typos are looked up among the words as written and among the stems, so that
         # "remboursment" finds "remboursement" and "comandes" finds "command".
-        self._forms = {**{w: stem(w) for w in vocabulary}, **{s: s for s in df}}
-        self._deletes = _deletes_index(self._forms)
+        self._typos = Typos({**{w: stem(w) for w in vocabulary}, **{s: s for s in df}})
         self._words = {w: tuple(ids) for w, ids in words.items()}
         self._word_list = tuple(sorted(words))
         self._by_id = {r.id: i for i, r in enumerate(self._replies)}
-        self._bits, self._attrs = _attribute_bits(self._replies)
+        self._filters = ReplyFilters(self._replies)
 
     @classmethod
     def build(cls, replies: Iterable[Reply]) -> SuggestionIndex:
@@ -166,10 +144,10 @@ class SuggestionIndex:
         query = split_words(full)
         if not query or limit <= 0:
             return []
-        need = self._need(lang, network, brand)
+        need = self._filters.need(lang, network, brand)
         expanded = self._expand(query)
         scores = self._lexical(expanded)
-        attrs = self._attrs
+        attrs = self._filters.attrs
         allowed = [(score, i) for i, score in scores.items() if attrs[i] & need == need]
         candidates = {i: score for score, i in heapq.nlargest(CANDIDATES, allowed)}
         for reply_id in boosts or ():
@@ -206,8 +184,8 @@ class SuggestionIndex:
         title and tags, triggers, body; ties by closeness to the title. An empty
         query lists the allowed replies by title.
         """
-        need = self._need(lang, network, brand)
-        attrs = self._attrs
+        need = self._filters.need(lang, network, brand)
+        attrs = self._filters.attrs
         words = normalize(query).split()
         if not words:
             allowed = [i for i in range(len(self._replies)) if attrs[i] & need == need]
@@ -229,46 +207,17 @@ class SuggestionIndex:
         results.sort(key=lambda r: (-r[0], self._replies[r[1]].title.casefold()))
         return [Suggestion(self._replies[i], s, why) for s, i, why in results[:limit]]
 
-    def _need(self, lang: str | None, network: str | None, brand: str | None) -> int:
-        """The attribute bits a reply must carry to pass the filters."""
-        bits = self._bits
-        need = bits.get(("lang", lang), 0) if lang else 0
-        if network:
-            need |= bits.get(("network", network), bits[("network", None)])
-        if brand:
-            need |= bits.get(("brand", brand), bits[("brand", None)])
-        return need
-
     def _expand(self, query: Sequence[str]) -> list[list[tuple[str, float]]]:
         """For each distinct query stem: the library stems it matches, with their weight."""
         out = []
         near: dict[str, set[str]] = {}
         for word in query:
-            near.setdefault(stem(word), set()).update(self._near(word))
+            near.setdefault(stem(word), set()).update(self._typos.near(word))
         for s, typos in near.items():
             expansions = [(s, self._idf[s])] if s in self._idf else []
             expansions += [(n, self._idf[n] * TYPO_WEIGHT) for n in typos - {s}]
             out.append(expansions)
         return out
-
-    def _near(self, word: str) -> set[str]:
-        """Stems of library words or stems one insertion, deletion, substitution or swap
-        away from `word` or its stem (itself excluded)."""
-        found: set[str] = set()
-        for form in {word, stem(word)}:
-            if len(form) < MIN_TYPO_LEN:
-                continue
-            sources: set[str] = set()
-            for key in (form, *_one_deletes(form)):
-                sources.update(self._deletes.get(key, ()))
-            sources.discard(form)
-            found.update(
-                self._forms[source]
-                for source in sources
-                if DamerauLevenshtein.distance(form, source, score_cutoff=1) <= 1
-            )
-        found.discard(stem(word))
-        return found
 
     def _lexical(self, expanded: Sequence[Sequence[tuple[str, float]]]) -> dict[int, float]:
         """Idf-weighted sum of the query stems each reply holds, rarest stems first."""
@@ -332,7 +281,7 @@ class SuggestionIndex:
         if trigger >= 0:
             return f"“{reply.triggers[trigger]}”"
         for text in (" ".join((reply.title, *reply.tags, *reply.triggers)), reply.body):
-            shown = _shared_words(TEMPLATE.sub(" ", text), wanted)
+            shown = shared_words(TEMPLATE.sub(" ", text), wanted)
             if shown:
                 return "words: " + ", ".join(shown)
         return "often chosen for similar messages" if boosted else f"close to “{reply.title}”"
@@ -355,7 +304,7 @@ class SuggestionIndex:
         """Replies containing `word`, a word of its family, or one a typo away."""
         found = set(self._words.get(word, ()))
         s = stem(word)
-        for key in (s, *self._near(word)):
+        for key in (s, *self._typos.near(word)):
             found.update(self._postings.get(key, ()))
             found.update(self._body_postings.get(key, ()))
         return found
@@ -380,20 +329,6 @@ def _best_first(ranked: tuple[float, int, int]) -> tuple[float, int]:
     return ranked[0], -ranked[1]
 
 
-def _shared_words(text: str, wanted: set[str]) -> list[str]:
-    """The words of `text` (as written, accents and all) whose stem is `wanted`."""
-    surface = _WORD.findall(text.casefold())
-    normal = normalize(" ".join(surface)).split()
-    if len(surface) != len(normal):  # rare: a character NFKD splits in two ("½")
-        surface = normal
-    shown: dict[str, str] = {}
-    for word, plain in zip(surface, normal, strict=True):
-        key = stem(plain)
-        if key in wanted:
-            shown.setdefault(key, word)
-    return list(shown.values())
-
-
 def _posting(ids: list[int]) -> tuple[int, ...] | frozenset[int]:
     """Long posting lists as sets, so pruned queries can intersect them in C."""
     return frozenset(ids) if len(ids) > _COMMON else tuple(ids)
@@ -405,46 +340,3 @@ def _scores(query: str, choices: list[str], scorer: _Scorer) -> list[float]:
     for _, score, n in process.extract(query, choices, scorer=scorer, limit=None):
         out[n] = score
     return out
-
-
-def _one_deletes(word: str) -> list[str]:
-    return [word[:n] + word[n + 1 :] for n in range(len(word))]
-
-
-def _deletes_index(forms: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Map each form and each of its one-letter deletions to the form (SymSpell).
-
-    Looking up a word and its own deletions then finds every form one edit away
-    without scanning the vocabulary.
-    """
-    index: defaultdict[str, list[str]] = defaultdict(list)
-    for form in forms:
-        if len(form) >= MIN_TYPO_LEN:
-            for key in {form, *_one_deletes(form)}:
-                index[key].append(form)
-    return {key: tuple(found) for key, found in index.items()}
-
-
-def _attribute_bits(
-    replies: Sequence[Reply],
-) -> tuple[dict[tuple[str, str | None], int], tuple[int, ...]]:
-    """One bit per language, network and brand, so filtering is one AND per reply.
-
-    A reply without networks (or brand) carries every network (or brand) bit,
-    including the bit for "one this library does not name" (`None`).
-    """
-    langs = sorted({r.lang for r in replies})
-    brands = sorted({r.brand for r in replies if r.brand})
-    names: list[tuple[str, str | None]] = [("lang", lang) for lang in langs]
-    names += [("network", n) for n in (*NETWORK_LABELS, None)]
-    names += [("brand", b) for b in (*brands, None)]
-    bits = {name: 1 << n for n, name in enumerate(names)}
-    every_network = sum(b for (kind, _), b in bits.items() if kind == "network")
-    every_brand = sum(b for (kind, _), b in bits.items() if kind == "brand")
-    attrs = []
-    for r in replies:
-        a = bits[("lang", r.lang)]
-        a |= sum(bits[("network", n)] for n in r.networks) if r.networks else every_network
-        a |= bits[("brand", r.brand)] if r.brand else every_brand
-        attrs.append(a)
-    return bits, tuple(attrs)

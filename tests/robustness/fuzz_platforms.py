@@ -72,7 +72,9 @@ def _first(network: str, pattern: str, good: Any = None) -> Any:
 
 
 def _source_keys(network: str) -> frozenset[str]:
-    source = (REPO / "cmdesk" / "connectors" / f"{network}.py").read_text(encoding="utf-8")
+    """Keys named in the connector's modules: `reddit.py`, and `reddit_listings.py`..."""
+    paths = sorted((REPO / "cmdesk" / "connectors").glob(f"{network}*.py"))
+    source = "\n".join(path.read_text(encoding="utf-8") for path in paths)
     return frozenset(re.findall(r"[\"']([A-Za-z_$][\w$]*)[\"']", source))
 
 
