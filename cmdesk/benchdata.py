@@ -23,11 +23,16 @@ What the data looks like, and why:
 
 from __future__ import annotations
 
+import gc
 import json
+import marshal
 import math
 import random
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
+from statistics import NormalDist
 
 ITEM_COLUMNS = (
     "id", "account", "network", "brand", "kind", "remote_id", "thread_id", "parent_id",
@@ -64,6 +69,8 @@ STATUS_RECENT = (("new", 0.70), ("open", 0.16), ("done", 0.06), ("replied", 0.05
 #: A word in many texts, and the first of the rare ones: what the search benchmark asks.
 COMMON_WORD = "commande"
 DAY_MS = 86_400_000
+#: Steps of the text length tables (`_length_quantiles`).
+_QUANTILES = 1_024
 
 _FIRST = """
 Camille Léa Manon Chloé Inès Jade Louise Emma Alice Lina Hugo Lucas Jules Louis Gabriel
@@ -137,6 +144,19 @@ _FILLER = (
 )  # fmt: skip
 _SYLLABLES = ("ka", "lo", "mi", "nu", "ra", "ve", "zo", "bri", "pa", "tel", "sko", "vik", "dun",
               "fa", "ri", "go", "le", "ny", "ba", "sol")  # fmt: skip
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_BASE36_PAIRS = [a + b for a in _BASE36 for b in _BASE36]
+#: Remote ids as each network spells them, from a serial unique in the store.
+_REMOTE_IDS: dict[str, Callable[[int], str]] = {
+    "mastodon": lambda serial: str(110_000_000_000_000_000 + serial * 7919),
+    "bluesky": lambda serial: f"at://did:plc:bench/app.bsky.feed.post/3k{serial:011x}",
+    "reddit": lambda serial: f"t1_{_base36(serial * 31 + 10**7)}",
+    "discourse": str,
+}
+#: An event's time, the key events are sorted on.
+_AT = itemgetter(2)
+#: `json.dumps(text, ensure_ascii=False)` without building an encoder per call.
+_json_str = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,45 +200,64 @@ def _zipf_cum_weights(size: int, s: float = 1.1) -> list[float]:
 
 
 class _Texts:
-    """Texts cut at word boundaries from a long shuffled corpus of filled-in sentences.
+    """Texts cut at sentence boundaries from a long shuffled corpus of filled-in sentences.
 
     One corpus per language, about 25 characters per item to generate: each stretch is
     drawn by ~10 texts, so a rare word planted once in the corpus lands in a handful of
-    rows at any store size, while template words are in a good share of them.
+    rows at any store size, while template words are in a good share of them. Where
+    sentences start is kept in a list and lengths come from a quantile table, so a
+    text costs a short bisection and a slice (no `gauss`, no scan, no `replace`).
     """
 
     def __init__(self, rng: random.Random, seed: int, count: int) -> None:
-        self.rng = rng
+        self.random = random_ = rng.random
         size = max(400_000, count * 12)
         rare = rare_words(seed)
-        self.corpora = {}
+        self.lengths = {network: _length_quantiles(*shape) for network, shape in LENGTHS.items()}
+        # Language -> (corpus, where each sentence starts, how many may start a text).
+        self.corpora: dict[str, tuple[str, list[int], int]] = {}
         for lang, templates in (("fr", _FR), ("en", _EN)):
             pool = _sentences(rng, templates, 4_000)
             parts: list[str] = []
+            starts: list[int] = []
             length = planted = 0
             while length < size:
-                roll = rng.random()
+                roll = random_()
                 if roll < 0.15:
-                    part = rng.choice(_FILLER)
+                    part = _FILLER[int(random_() * len(_FILLER))]
                 elif roll < 0.16:
-                    part = f"{rng.choice(pool)} {rare[planted % len(rare)]}"
+                    part = f"{pool[int(random_() * len(pool))]} {rare[planted % len(rare)]}"
                     planted += 1
                 else:
-                    part = pool[int(rng.random() * len(pool))]
+                    part = pool[int(random_() * len(pool))]
                 parts.append(part)
-                length += len(part) + 2
-            # Two spaces mark where a sentence starts: texts start and end there.
-            self.corpora[lang] = "  ".join(parts)
+                starts.append(length)
+                length += len(part) + 1
+            # Texts start at a sentence and end at one (or at a word), never in the last
+            # 2,002 sentences: a 4,000-character text always fits.
+            self.corpora[lang] = (" ".join(parts), starts, len(starts) - 2_002)
 
     def make(self, lang: str, network: str) -> str:
-        median, sigma = LENGTHS[network]
-        target = max(8, min(int(median * math.exp(self.rng.gauss(0.0, sigma))), 4_000))
-        corpus = self.corpora[lang]
-        start = corpus.find("  ", int(self.rng.random() * (len(corpus) - 4_100))) + 2
-        end = corpus.rfind("  ", start, start + target)
-        if end < start:  # one sentence longer than the text: cut it at a word
-            end = corpus.rfind(" ", start, start + target)
-        return corpus[start : end if end > start else start + target].replace("  ", " ")
+        corpus, starts, room = self.corpora[lang]
+        target = self.lengths[network][int(self.random() * _QUANTILES)]
+        first = int(self.random() * room)
+        start = starts[first]
+        # Whole sentences, up to the space before the last one that starts within the
+        # target; a sentence and its space take at least 2 characters: that bounds the search.
+        stop = bisect_right(starts, start + target + 1, first + 1, first + target // 2 + 2) - 1
+        if stop > first:
+            return corpus[start : starts[stop] - 1]
+        end = corpus.rfind(" ", start, start + target)  # one long sentence: cut it at a word
+        return corpus[start : end if end > start else start + target]
+
+
+def _length_quantiles(median: int, sigma: float) -> list[int]:
+    """Log-normal text lengths at evenly spaced quantiles: a draw is one index, not a `gauss`."""
+    normal = NormalDist()
+    return [
+        max(8, min(int(median * math.exp(sigma * normal.inv_cdf((i + 0.5) / _QUANTILES))), 4_000))
+        for i in range(_QUANTILES)
+    ]
 
 
 def generate(
@@ -231,39 +270,45 @@ def generate(
     are in time order within a batch (a batch spans days; actions follow within hours).
     """
     rng = random.Random(seed)
-    random_ = rng.random
+    random_, log = rng.random, math.log
     texts = _Texts(rng, seed, count)
+    make_text = texts.make
     weights = [a[4] for a in ACCOUNTS]
     pool_size = max(200, count // 6)
     zipf = _zipf_cum_weights(pool_size)
-    authors: dict[tuple[str, int], tuple[str, str, str, str]] = {}
-    roots: dict[str, list[str]] = {a[0]: [] for a in ACCOUNTS}
-    last_in_thread: dict[str, str] = {}
+    people: dict[str, dict[int, tuple[str, str, str, str]]] = {network: {} for network in LENGTHS}
+    # What an account's rows share, looked up once per row: its network's remote ids and
+    # authors, and its latest own posts (the threads its comments go to).
+    streams = [
+        (name, network, brand, base_url, _REMOTE_IDS[network], people[network], [])
+        for name, network, brand, base_url, _ in ACCOUNTS
+    ]
+    old_status, recent_status = _status_slots(STATUS_OLD), _status_slots(STATUS_RECENT)
+    last_in_thread: dict[str, str] = {}  # brand post -> latest comment under it
     start = now_ms - span_days * DAY_MS
     step = span_days * DAY_MS / count
     recent = now_ms - 7 * DAY_MS
     batch_no = serial = 0
     for first in range(0, count, batch):
         size = min(batch, count - first)
-        accounts = rng.choices(ACCOUNTS, weights=weights, k=size)
+        picks = rng.choices(streams, weights=weights, k=size)
         who = rng.choices(range(pool_size), cum_weights=zipf, k=size)
         items: list[tuple] = []
         events: list[tuple] = []
         for offset in range(size):
-            name, network, brand, base_url, _ = accounts[offset]
+            name, network, brand, base_url, remote_id, persons, account_roots = picks[offset]
             created = start + int(step * (first + offset + random_()))
-            received = created + int(-90_000 * math.log(1.0 - random_()))
+            received = created + int(-90_000 * log(1.0 - random_()))
             serial += 1
-            remote = _remote_id(network, serial)
+            remote = remote_id(serial)
             item_id = f"{name}/{remote}"
             url = f"{base_url}/p/{remote}"
-            account_roots = roots[name]
             if not account_roots or random_() < 0.02:
                 # The brand's own post: shown as thread context, never queued.
                 lang = "fr" if random_() < 0.55 else "en"
                 items.append((
                     item_id, name, network, brand, "comment", remote, item_id, None,
-                    f"{network}:brand:{name}", name, brand, texts.make(lang, network), lang, url,
+                    f"{network}:brand:{name}", name, brand, make_text(lang, network), lang, url,
                     created, received, "done", None, "[]", None, 1,
                 ))  # fmt: skip
                 account_roots.append(item_id)
@@ -271,9 +316,9 @@ def generate(
                     del account_roots[0]
                 continue
             author = who[offset]
-            person = authors.get((network, author))
+            person = persons.get(author)
             if person is None:
-                person = authors[network, author] = _person(network, author)
+                person = persons[author] = _person(network, author)
             author_id, handle, display, lang = person
             roll = random_()
             if roll < 0.62:
@@ -282,21 +327,22 @@ def generate(
                     "comment",
                     last_in_thread.get(thread, thread) if roll < 0.19 else thread,
                 )
+                last_in_thread[thread] = item_id
             elif roll < 0.85:
                 kind, thread, parent = "mention", item_id, None
             elif roll < 0.95:
                 thread = account_roots[-1 - int(random_() * len(account_roots))]
                 kind, parent = "reply", thread
+                last_in_thread[thread] = item_id
             else:
                 kind, thread, parent = "dm", f"{name}/dm-{author}", None
-            last_in_thread[thread] = item_id
-            status = _pick(random_(), STATUS_OLD if created < recent else STATUS_RECENT)
+            status = (old_status if created < recent else recent_status)[int(random_() * 1_000)]
             label = LABELS[int(random_() ** 2 * len(LABELS))] if random_() < 0.08 else None
             snooze_until = None
             events.append((item_id, "received", received, "sync", "{}"))
             if status != "new":
                 actor = AGENTS[int(random_() ** 1.5 * len(AGENTS))]
-                at = received + int(-6 * 3_600_000 * math.log(1.0 - random_()))
+                at = received + int(-6 * 3_600_000 * log(1.0 - random_()))
                 before = "new"
                 if status not in ("hidden", "spam") and random_() < 0.85:
                     events.append((item_id, "opened", at, actor, "{}"))
@@ -311,7 +357,7 @@ def generate(
                     )))  # fmt: skip
                     labels_before = f'["{label}"]'
                 state = f'{{"status": "{before}", "snooze_until": null, "labels": {labels_before}}}'
-                at += int(-120_000 * math.log(1.0 - random_()))
+                at += int(-120_000 * log(1.0 - random_()))
                 batch_no += 1
                 if status == "snoozed":
                     snooze_until = now_ms + int((1 + 71 * random_()) * 3_600_000)
@@ -319,7 +365,7 @@ def generate(
                     events.append((item_id, "snoozed", at, actor, payload))
                 elif status == "replied":
                     key = f"{seed:x}k{batch_no:011x}"
-                    sent = _json_str(texts.make(lang, "bluesky"))
+                    sent = _json_str(make_text(lang, "bluesky"))
                     events.append((item_id, "queued", at, actor,
                                    f'{{"key": "{key}", "before": {state}}}'))  # fmt: skip
                     if random_() < 0.7:
@@ -330,7 +376,7 @@ def generate(
                     payload = (
                         f'{{"reply_id": {reply}, "template": {template}, "sent": {sent}, '
                         f'"personalisation": {personal}, "key": "{key}", '
-                        f'"remote_id": "{_remote_id(network, serial + 10**9)}"}}'
+                        f'"remote_id": "{remote_id(serial + 10**9)}"}}'
                     )
                     events.append((item_id, "replied", at + 2_000, actor, payload))
                 elif status != "open":
@@ -339,19 +385,21 @@ def generate(
                     )
             items.append((
                 item_id, name, network, brand, kind, remote, thread, parent, author_id, handle,
-                display, texts.make(lang, network), lang, url, created, received, status,
+                display, make_text(lang, network), lang, url, created, received, status,
                 snooze_until, f'["{label}"]' if label else "[]", None, 0,
             ))  # fmt: skip
-        events.sort(key=_event_time)
+        events.sort(key=_AT)
         yield Batch(items, events)
 
 
-def _pick(roll: float, table: tuple[tuple[str, float], ...]) -> str:
+def _status_slots(table: tuple[tuple[str, float], ...]) -> tuple[str, ...]:
+    """The status of each thousandth of [0, 1): a draw is one index, not a walk of the shares."""
+    slots: list[str] = []
     for value, share in table:
-        roll -= share
-        if roll < 0:
-            return value
-    return table[0][0]
+        slots += [value] * round(share * 1_000)
+    if len(slots) != 1_000:
+        raise ValueError(f"status shares must be thousandths that sum to 1: {table}")
+    return tuple(slots)
 
 
 def _person(network: str, author: int) -> tuple[str, str, str, str]:
@@ -361,31 +409,13 @@ def _person(network: str, author: int) -> tuple[str, str, str, str]:
     return f"{network}:{author}", _handle(network, display, author), display, lang
 
 
-def _event_time(event: tuple) -> int:
-    return event[2]
-
-
-def _json_str(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _remote_id(network: str, serial: int) -> str:
-    if network == "mastodon":
-        return str(110_000_000_000_000_000 + serial * 7919)
-    if network == "bluesky":
-        return f"at://did:plc:bench/app.bsky.feed.post/3k{serial:011x}"
-    if network == "reddit":
-        return f"t1_{_base36(serial * 31 + 10**7)}"
-    return str(serial)
-
-
 def _base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    """Two digits per step: reddit ids are a quarter of the rows."""
     out = ""
     while n:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-    return out or "0"
+        n, r = divmod(n, 1_296)
+        out = _BASE36_PAIRS[r] + out
+    return out.lstrip("0") or "0"
 
 
 def _handle(network: str, display: str, author: int) -> str:
@@ -403,6 +433,8 @@ def generate_in_background(count: int, *, seed: int = 1, now_ms: int) -> Iterato
     """`generate`, run in a child process so the loading overlaps the generating.
 
     Same batches, same order. Falls back to `generate` where `fork` is unavailable.
+    Batches cross as `marshal` bytes: the child, the busier side, writes them in about
+    60% of pickle's time, and the parent reads them as fast as it unpickles.
     """
     import multiprocessing
 
@@ -419,7 +451,7 @@ def generate_in_background(count: int, *, seed: int = 1, now_ms: int) -> Iterato
         while (batch := queue.get()) is not None:
             if isinstance(batch, BaseException):
                 raise batch
-            yield batch
+            yield Batch(*marshal.loads(batch))
     finally:
         child.join(timeout=1)
         if child.is_alive():
@@ -427,9 +459,11 @@ def generate_in_background(count: int, *, seed: int = 1, now_ms: int) -> Iterato
 
 
 def _produce(queue: object, count: int, seed: int, now_ms: int) -> None:
+    # Rows hold no cycles: the collector would only walk each batch's tuples (5% of the work).
+    gc.disable()
     try:
         for batch in generate(count, seed=seed, now_ms=now_ms):
-            queue.put(batch)  # type: ignore[attr-defined]
+            queue.put(marshal.dumps((batch.items, batch.events)))  # type: ignore[attr-defined]
     except Exception as exc:  # the parent re-raises it
         queue.put(exc)  # type: ignore[attr-defined]
         return

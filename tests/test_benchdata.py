@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cmdesk.benchdata import COMMON_WORD, generate
+from cmdesk.benchdata import COMMON_WORD, generate, generate_in_background, rare_words
 from cmdesk.cli import main
 from cmdesk.store import Store
 from cmdesk.store.db import connect
@@ -89,6 +89,35 @@ def test_same_seed_same_rows() -> None:
     first = [b.items for b in generate(300, seed=5, now_ms=1_800_000_000_000)]
     again = [b.items for b in generate(300, seed=5, now_ms=1_800_000_000_000)]
     assert first == again
+
+
+def test_the_child_process_sends_the_same_batches() -> None:
+    """Batches cross the pipe as marshal bytes: nothing may change on the way."""
+    sent = list(generate_in_background(41_000, seed=5, now_ms=1_800_000_000_000))
+    assert len(sent) == 3
+    assert sent == list(generate(41_000, seed=5, now_ms=1_800_000_000_000))
+
+
+def test_the_data_keeps_its_shape() -> None:
+    """The shortcuts that make generation fast (length tables, sentence offsets, status
+    slots) still give the documented shape: log-normal lengths, mostly waiting items,
+    about two events per item, a common word in a third of texts, rare words in a few."""
+    items, events = [], []
+    for batch in generate(20_000, seed=5, now_ms=1_800_000_000_000):
+        items += batch.items
+        events += batch.events
+    lengths = sorted(len(row[11]) for row in items)
+    assert 90 < lengths[len(lengths) // 2] < 130
+    assert 420 < lengths[len(lengths) * 9 // 10] < 620
+    assert 1_400 < lengths[len(lengths) * 99 // 100] <= lengths[-1] <= 4_000
+    texts = [row[11] for row in items]
+    assert all(text and text == text.strip() and "  " not in text for text in texts)
+    waiting = [row[16] in ("new", "open") for row in items if not row[20]]
+    assert 0.52 < sum(waiting) / len(waiting) < 0.62
+    assert 1.9 < len(events) / len(items) < 2.2
+    assert 0.25 < sum(COMMON_WORD in text for text in texts) / len(texts) < 0.45
+    for word in rare_words(5)[:5]:
+        assert 2 <= sum(word in text for text in texts) <= 60
 
 
 async def test_the_app_opens_a_generated_store_and_moves(tmp_path: Path) -> None:

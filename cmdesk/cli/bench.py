@@ -25,7 +25,8 @@ from cmdesk.store import StoreError
 def bench_data(count: int, db_path: Path, seed: int, quiet: bool) -> None:
     """Generate COUNT items (four networks, several brands, threads, FR/EN text, events).
 
-    Then `cmdesk --db PATH` opens it. A million items take about a minute.
+    Then `cmdesk --db PATH` opens it. A million items take one to two minutes, most
+    of it SQLite building the indexes.
     """
     from cmdesk.benchdata import ITEM_COLUMNS, generate_in_background
     from cmdesk.store.bulk import bulk_load
