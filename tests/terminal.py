@@ -31,6 +31,12 @@ def cmdesk_command(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("cmdesk")), *args]
 
 
+def _controlling_terminal() -> None:
+    """Make the pty the new session's controlling terminal, as a shell's is: closing it
+    then hangs up (SIGHUP) what runs in it."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """`command` on a new pty of `size`; `output` is everything it drew, escapes stripped."""
 
@@ -46,7 +52,13 @@ class Terminal:
         env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+            command,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_controlling_terminal,
         )
         os.close(slave)
         self.output = ""
@@ -89,8 +101,14 @@ class Terminal:
                     break
         return self.process.wait(timeout=max(0.1, deadline - time.perf_counter()))
 
+    def hang_up(self) -> None:
+        """Close the terminal, as closing its window does."""
+        if self._master >= 0:
+            os.close(self._master)
+            self._master = -1
+
     def close(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait()
-        os.close(self._master)
+        self.hang_up()

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import gc
 import importlib
+import os
 import signal
+import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -40,8 +42,9 @@ WARM_UP_MODULES = (
     "cmdesk.tui.screens.report",
 )
 WARM_UP_AFTER_S = 1.0
-#: Signals that quit the app as `q` does.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+#: Seconds a `kill` (SIGTERM) gives the app to quit as `q` does before it ends the
+#: process as the signal would have: with its terminal gone, the app cannot finish.
+STOP_GRACE_S = 3.0
 
 
 def _library_and_index(folder: Path) -> tuple[Library, SuggestionIndex]:
@@ -104,12 +107,11 @@ class CmdeskApp(App[None]):
         self.sub_title = ("demo · " if demo else "") + str(db_path)
 
     def on_mount(self) -> None:
-        # A closed terminal (SIGHUP) or a `kill` (SIGTERM) quits as `q` does: the
-        # demo's temporary store is removed, the terminal restored.
-        loop = asyncio.get_running_loop()
-        for stop in STOP_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
-                loop.add_signal_handler(stop, self.exit)
+        # A `kill` quits as `q` does: the terminal is restored and the demo's temporary
+        # store removed. A closed terminal (SIGHUP) still ends the process at once:
+        # there is nothing left to draw on, and exiting through it would hang.
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self._terminated)
         themes, problems = load_themes(theme_dirs())
         for theme in themes:
             self.register_theme(theme)
@@ -282,11 +284,15 @@ class CmdeskApp(App[None]):
         """One line where the user looks; the app keeps running."""
         self.notify(message, severity="error", timeout=8)
 
+    def _terminated(self) -> None:
+        timer = threading.Timer(STOP_GRACE_S, os._exit, (128 + signal.SIGTERM,))
+        timer.daemon = True
+        timer.start()
+        self.exit()
+
     async def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for stop in STOP_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(stop)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
         if self.first_sync is not None:
             self.first_sync.stop()
         if self._engine is not None:
