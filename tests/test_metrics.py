@@ -513,6 +513,15 @@ def test_configured_groups_with_nothing_show_empty_figures(tmp_path: Path) -> No
     assert "—" in to_table(report).splitlines()[5]
 
 
+def test_a_report_with_nothing_in_it_is_still_in_one_mode(tmp_path: Path) -> None:
+    """The total's mode, like each group's, when nothing happened anywhere."""
+    report = run(tmp_path, [], [], config(tmp_path))
+    assert [g.mode for g in report.groups] == [WALL_CLOCK, WALL_CLOCK]
+    assert report.mode == report.total.mode == WALL_CLOCK
+    hours = run(tmp_path, [], [], config(tmp_path, PARIS_HOURS))
+    assert hours.mode == BUSINESS_HOURS
+
+
 def test_days_are_the_brands_local_days_and_filter_inclusively(tmp_path: Path) -> None:
     cfg = config(tmp_path, '[brand."Brioche & Co"]\ntimezone = "Europe/Paris"\n')
     paris, utc = item(1), item(2, "pixelpost-forum")
@@ -581,16 +590,17 @@ def test_an_unknown_grouping_is_refused(tmp_path: Path) -> None:
 # Store reads ---------------------------------------------------------------------------
 
 
-def test_the_report_reads_one_covering_index_in_order(tmp_path: Path) -> None:
-    """Its speed at a million events: no sort and no table lookup per event, and rows
-    that stream while SQLite summarises (no temporary table of every summary first)."""
+def test_the_report_reads_its_summaries_in_one_scan(tmp_path: Path) -> None:
+    """Its speed at a million events: one row per item from the summaries kept on write
+    (`cmdesk.store.summaries`), no join, no sort, no temporary table: rows stream."""
     store = Store(tmp_path / "plan.db")
     try:
-        for with_actors in (False, True):
-            sql = ReportReader.summary_sql(with_actors=with_actors, with_ids=True, period=True)
-            plan = [row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", [0, 1])]
-            assert "SCAN events USING COVERING INDEX events_report" in plan
-            assert not [step for step in plan if "TEMP" in step or "MATERIALIZE" in step]
+        for detailed in (False, True):
+            for period in (False, True):
+                sql = ReportReader.summary_sql(detailed=detailed, period=period)
+                args = [0, 1] if period else []
+                plan = [row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", args)]
+                assert plan == ["SCAN item_metrics"]
     finally:
         store.close()
 

@@ -6,7 +6,6 @@ line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import gc
 import json
@@ -99,6 +98,8 @@ def _run_app(path: Path, config: Config, *, token: Any, **options: Any) -> None:
 @friendly_errors
 def sync(once: bool, db_path: Path | None, config_path: Path | None) -> None:
     """Fetch new items for every configured account (for cron or a shell)."""
+    import asyncio  # here: every other command starts faster without it
+
     from cmdesk.secrets import get_token
     from cmdesk.sync import SyncEngine, inline
 

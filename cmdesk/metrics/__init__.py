@@ -17,18 +17,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cmdesk.config import Config
-from cmdesk.metrics.compute import (
-    DIMENSIONS,
-    DayCount,
-    GroupStats,
-    MemorySource,
-    Report,
-    ReportSource,
-    Series,
-    compute_report,
-    percentile,
-)
+from cmdesk.metrics.compute import DIMENSIONS, ReportSource, compute_report
 from cmdesk.metrics.drill import FIGURE_RULES, Drill, Opportunity, drill_down
+from cmdesk.metrics.figures import DayCount, GroupStats, Report, Series, percentile
+from cmdesk.metrics.memory import MemorySource
 from cmdesk.metrics.rules import BUSINESS_HOURS, MIXED, WALL_CLOCK, Rules
 from cmdesk.metrics.sla import SlaState, sla_deadline, sla_state
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cmdesk.metrics.compute import ReportSource, _Folder, check_dimensions, fold
 from cmdesk.metrics.hours import date_to_day
 from cmdesk.metrics.rules import Rules, Segment
+from cmdesk.store.reporting import SummaryRow
 
 REPLIED = "replied"
 DONE_WITHOUT_REPLY = "done_without_reply"
@@ -107,51 +108,49 @@ class _Collector(_Folder):
         self.wanted = wanted
         self.keep, self.order = rule
         self.limit = limit
-        self.count = 0
+        self.detailed = True  # the item ids
+        #: How many opportunities the figure counts in the group (not only the kept ones).
+        self.found = 0
         self._heap: list[tuple[int, int, str, Opportunity]] = []
 
-    def add(
-        self,
-        segment: Segment,
-        start: int,
-        reopened: bool,
-        outcome: tuple[int, int, int, str | None],
-        replies: list[tuple[str | None, float]],
-        item_id: str | None = None,
-    ) -> None:
-        agent = outcome[3]
-        day = 0
-        if self._need_day:
-            day = segment.days.day(start)
-            if not self.first_day <= day <= self.last_day:
-                return
-        if self.wanted is not None and self.key(segment, day, agent) != self.wanted:
-            return
-        found = _opportunity(segment, start, reopened, outcome, item_id or "", self.now)
-        if not self.keep(found):
-            return
-        self.count += 1
-        entry = (self.order(found), found.start, found.item_id, found)
-        if len(self._heap) < self.limit:
-            heapq.heappush(self._heap, entry)
-        elif self.limit:
-            heapq.heappushpop(self._heap, entry)
+    def count(self, segment: Segment, rows: Iterable[SummaryRow]) -> None:
+        for row in rows:
+            start, reopened, reply_at, done_at, closed_at = row[4:9]
+            agent, item_id = row[11], row[12]
+            day = 0
+            if self._need_day:
+                day = segment.days.day(start)
+                if not self.first_day <= day <= self.last_day:
+                    continue
+            if self.wanted is not None and self.key(segment, day, agent) != self.wanted:
+                continue
+            outcome = (reply_at, done_at, closed_at)
+            found = _opportunity(segment, start, bool(reopened), outcome, item_id, self.now)
+            if not self.keep(found):
+                continue
+            self.found += 1
+            entry = (self.order(found), found.start, found.item_id, found)
+            if len(self._heap) < self.limit:
+                heapq.heappush(self._heap, entry)
+            elif self.limit:
+                heapq.heappushpop(self._heap, entry)
 
     def result(self, figure: str) -> Drill:
         ordered = sorted(self._heap, key=lambda entry: entry[:3], reverse=True)
-        return Drill(figure, self.count, tuple(entry[3] for entry in ordered))
+        return Drill(figure, self.found, tuple(entry[3] for entry in ordered))
 
 
 def _opportunity(
     segment: Segment,
     start: int,
     reopened: bool,
-    outcome: tuple[int, int, int, str | None],
+    outcome: tuple[int, int, int],
     item_id: str,
     now: int,
 ) -> Opportunity:
-    """The same rules as `_Folder.add`, kept per opportunity instead of summed."""
-    reply_at, done_at, closed_at, _agent = outcome
+    """The same rules as `_Folder.add` (`outcome`: reply, done, closed times, -1 for none),
+    kept per opportunity instead of summed."""
+    reply_at, done_at, closed_at = outcome
     calendar = segment.calendar
 
     def span(end: int) -> int:
@@ -212,5 +211,5 @@ def drill_down(
         FIGURE_RULES[figure],
         limit,
     )
-    fold(source, collector, with_ids=True)
+    fold(source, collector)
     return collector.result(figure)

@@ -95,6 +95,21 @@ class Calendar:
         table = self._covering(start, end)
         return table.open_before(end) - table.open_before(start)
 
+    def open_ms_both(self, start: int, first: int, second: int) -> tuple[int, int]:
+        """`open_ms` from `start` to `first` and to `second` (-1 for an end that is -1), with
+        one lookup of `start`: a reply and a done share their opportunity's start."""
+        end = first if first > second else second
+        if end < 0:
+            return -1, -1
+        table = self._table
+        if not (table.first <= start // DAY_MS - 2 and end // DAY_MS + 2 <= table.last):
+            table = self._covering(start, end)  # as `_covering` checks first, inline
+        base = table.open_before(start)
+        return (
+            -1 if first < 0 else table.open_before(first) - base if first > start else 0,
+            -1 if second < 0 else table.open_before(second) - base if second > start else 0,
+        )
+
     def deadline(self, start: int, open_ms: int) -> int:
         """The last instant at which no more than `open_ms` of open time has passed since
         `start`: at any later instant, more has."""

