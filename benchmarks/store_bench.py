@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from cmdesk.benchdata import COMMON_WORD, ITEM_COLUMNS, generate, rare_words
+from cmdesk.benchdata import ITEM_COLUMNS, generate
+from cmdesk.benchtext import COMMON_WORD, rare_words
 from cmdesk.model import Author, Item, Kind, Status
 from cmdesk.store import Store
 from cmdesk.store.db import connect

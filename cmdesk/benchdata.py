@@ -10,9 +10,9 @@ What the data looks like, and why:
   write a lot, most people write once;
 - threads: the brand's own posts (context-only rows) draw comments, some replying
   to earlier comments; mentions and DMs start their own conversation;
-- French and English text, lengths log-normal per network (short toots and skeets,
-  longer Reddit comments, long forum posts), a tail of rare words (product codes,
-  place names) so a rare-word search finds a handful of rows;
+- French and English text (`cmdesk.benchtext`), lengths log-normal per network
+  (short toots and skeets, longer Reddit comments, long forum posts), a tail of rare
+  words (product codes, place names) so a rare-word search finds a handful of rows;
 - statuses: most items new or open, older ones more often done or replied, a few
   snoozed, hidden or spam;
 - events: `received` for every actionable item, `opened` for most touched ones, and
@@ -28,11 +28,11 @@ import json
 import marshal
 import math
 import random
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
-from statistics import NormalDist
+
+from cmdesk.benchtext import LENGTHS, Texts
 
 ITEM_COLUMNS = (
     "id", "account", "network", "brand", "kind", "remote_id", "thread_id", "parent_id",
@@ -54,23 +54,12 @@ ACCOUNTS = (
 )
 AGENTS = ("Camille", "Hugo", "Inès", "Sam")
 LABELS = ("livraison", "bug", "vip", "remboursement", "presse", "idée", "urgent", "facture")
-#: Median text length (characters) and log-normal spread per network.
-LENGTHS = {
-    "mastodon": (110, 0.8),
-    "bluesky": (85, 0.7),
-    "discourse": (380, 0.9),
-    "reddit": (160, 1.0),
-}
 #: Final status shares for items older than a week (younger ones are mostly new).
 STATUS_OLD = (("new", 0.38), ("open", 0.19), ("done", 0.23), ("replied", 0.12),
               ("snoozed", 0.03), ("hidden", 0.03), ("spam", 0.02))  # fmt: skip
 STATUS_RECENT = (("new", 0.70), ("open", 0.16), ("done", 0.06), ("replied", 0.05),
                  ("snoozed", 0.02), ("hidden", 0.005), ("spam", 0.005))  # fmt: skip
-#: A word in many texts, and the first of the rare ones: what the search benchmark asks.
-COMMON_WORD = "commande"
 DAY_MS = 86_400_000
-#: Steps of the text length tables (`_length_quantiles`).
-_QUANTILES = 1_024
 
 _FIRST = """
 Camille Léa Manon Chloé Inès Jade Louise Emma Alice Lina Hugo Lucas Jules Louis Gabriel
@@ -82,68 +71,6 @@ Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laur
 Lefebvre Michel Garcia Smith Jones Taylor Brown Williams Wilson Evans Hansen Berg Rossi
 Bianchi Nakamura Mensah Nguyen Lambert Fontaine Rousseau""".split()  # noqa: SIM905
 
-_FR = (
-    "Ma {commande} {ref} n'est toujours pas arrivée à {place}, pouvez-vous vérifier ?",
-    "Bonjour, j'ai reçu un {thing} abîmé, comment faire un retour ?",
-    "Merci pour la réponse rapide, c'est réglé !",
-    "Est-ce que le {thing} existe en {colour} ?",
-    "Livraison prévue {when} mais le suivi ne bouge plus depuis trois jours.",
-    "Vous livrez à {place} ? Je n'arrive pas à choisir l'adresse.",
-    "Le {thing} est super, mais la notice est introuvable sur le site.",
-    "Je voudrais annuler ma {commande} passée {when}.",
-    "Quel est le délai de remboursement une fois le colis renvoyé ?",
-    "J'adore, bravo à toute l'équipe 👏",
-    "Impossible de me connecter à mon compte depuis la mise à jour.",
-    "Il y a un bug sur l'appli : le panier se vide tout seul.",
-    "Vous avez des nouvelles du {thing} en rupture de stock ?",
-    "Franchement déçu par le service client, trois mails sans réponse.",
-    "Le code promo {ref} ne marche pas à la validation de la {commande}.",
-    "On peut passer récupérer la {commande} en boutique à {place} ?",
-    "Trop bien le nouveau {thing}, je l'ai offert à ma sœur.",
-    "Petite question : la garantie couvre aussi la batterie ?",
-    "La facture de ma {commande} ne mentionne pas la TVA.",
-    "Vous recrutez à {place} ? 🙂",
-)
-_EN = (
-    "My order {ref} still hasn't arrived in {place}, could you check?",
-    "Hi, my {thing} arrived damaged, how do I return it?",
-    "Thanks for the quick answer, all sorted!",
-    "Does the {thing} come in {colour}?",
-    "Delivery was due {when} but tracking hasn't moved in three days.",
-    "Do you ship to {place}? I can't pick my address at checkout.",
-    "Love the {thing}, but I can't find the manual anywhere on the site.",
-    "I'd like to cancel the order I placed {when}.",
-    "How long does a refund take once the parcel is back?",
-    "Great job, the whole team rocks 🎉",
-    "Can't log into my account since the last update.",
-    "Bug in the app: the basket empties itself.",
-    "Any news on the {thing} that's out of stock?",
-    "Honestly disappointed with support, three emails and no answer.",
-    "Promo code {ref} fails when I confirm my commande on the French site.",
-    "Can I pick the order up in store in {place}?",
-    "The new {thing} is brilliant, got one for my brother too.",
-    "Quick one: does the warranty cover the battery as well?",
-    "The invoice for my order doesn't show VAT.",
-    "Are you hiring in {place}? 🙂",
-)
-_SLOTS = {
-    "commande": ("commande", "commande", "précommande"),
-    "thing": ("sac", "pain de mie", "appareil photo", "objectif", "duvet", "tente", "vélo",
-              "casque", "brioche", "sweat", "objectif 35 mm", "trépied", "sac de couchage"),
-    "colour": ("noir", "vert sapin", "bleu", "sable", "black", "forest green", "navy", "sand"),
-    "place": ("Lyon", "Bordeaux", "Lille", "Montréal", "Bruxelles", "Genève", "London", "Oslo",
-              "Bergen", "Manchester", "Toulouse", "Nantes", "Québec", "Dublin"),
-    "when": ("lundi", "hier", "la semaine dernière", "le 12", "yesterday", "last week",
-             "on Monday"),
-}  # fmt: skip
-_FILLER = (
-    "Merci d'avance.", "Thanks in advance.", "Bonne journée !", "Cheers.", "Cordialement,",
-    "Voilà voilà.", "Any idea?", "Une idée ?", "Edit: typo.", "#help", "#sav", "😅", "🙏",
-    "(sorry for my English)", "Je précise que j'ai déjà vidé le cache.",
-    "I already tried reinstalling the app.", "Photo en pièce jointe.", "See the photo attached.",
-)  # fmt: skip
-_SYLLABLES = ("ka", "lo", "mi", "nu", "ra", "ve", "zo", "bri", "pa", "tel", "sko", "vik", "dun",
-              "fa", "ri", "go", "le", "ny", "ba", "sol")  # fmt: skip
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _BASE36_PAIRS = [a + b for a in _BASE36 for b in _BASE36]
 #: Remote ids as each network spells them, from a serial unique in the store.
@@ -165,99 +92,12 @@ class Batch:
     events: list[tuple]
 
 
-def rare_words(seed: int = 0, count: int = 2_000) -> list[str]:
-    """Invented words (product codes and place names) each carried by a handful of texts."""
-    rng = random.Random(seed ^ 0x5EED)
-    words: list[str] = []
-    seen: set[str] = set()
-    while len(words) < count:
-        word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(3, 4)))
-        if word not in seen:
-            seen.add(word)
-            words.append(word)
-    return words
-
-
-def _sentences(rng: random.Random, templates: tuple[str, ...], count: int) -> list[str]:
-    out = []
-    for _ in range(count):
-        template = rng.choice(templates)
-        out.append(
-            template.format(
-                ref=f"#{rng.randint(100000, 999999)}",
-                **{slot: rng.choice(values) for slot, values in _SLOTS.items()},
-            )
-        )
-    return out
-
-
 def _zipf_cum_weights(size: int, s: float = 1.1) -> list[float]:
     total, out = 0.0, []
     for k in range(1, size + 1):
         total += 1.0 / k**s
         out.append(total)
     return out
-
-
-class _Texts:
-    """Texts cut at sentence boundaries from a long shuffled corpus of filled-in sentences.
-
-    One corpus per language, about 25 characters per item to generate: each stretch is
-    drawn by ~10 texts, so a rare word planted once in the corpus lands in a handful of
-    rows at any store size, while template words are in a good share of them. Where
-    sentences start is kept in a list and lengths come from a quantile table, so a
-    text costs a short bisection and a slice (no `gauss`, no scan, no `replace`).
-    """
-
-    def __init__(self, rng: random.Random, seed: int, count: int) -> None:
-        self.random = random_ = rng.random
-        size = max(400_000, count * 12)
-        rare = rare_words(seed)
-        self.lengths = {network: _length_quantiles(*shape) for network, shape in LENGTHS.items()}
-        # Language -> (corpus, where each sentence starts, how many may start a text).
-        self.corpora: dict[str, tuple[str, list[int], int]] = {}
-        for lang, templates in (("fr", _FR), ("en", _EN)):
-            pool = _sentences(rng, templates, 4_000)
-            parts: list[str] = []
-            starts: list[int] = []
-            length = planted = 0
-            while length < size:
-                roll = random_()
-                if roll < 0.15:
-                    part = _FILLER[int(random_() * len(_FILLER))]
-                elif roll < 0.16:
-                    part = f"{pool[int(random_() * len(pool))]} {rare[planted % len(rare)]}"
-                    planted += 1
-                else:
-                    part = pool[int(random_() * len(pool))]
-                parts.append(part)
-                starts.append(length)
-                length += len(part) + 1
-            # Texts start at a sentence and end at one (or at a word), never in the last
-            # 2,002 sentences: a 4,000-character text always fits.
-            self.corpora[lang] = (" ".join(parts), starts, len(starts) - 2_002)
-
-    def make(self, lang: str, network: str) -> str:
-        corpus, starts, room = self.corpora[lang]
-        target = self.lengths[network][int(self.random() * _QUANTILES)]
-        first = int(self.random() * room)
-        start = starts[first]
-        # Whole sentences, up to the space before the last one that starts within the
-        # target; a sentence and its space take at least 2 characters: that bounds the search.
-        stop = bisect_right(starts, start + target + 1, first + 1, first + target // 2 + 2) - 1
-        if stop > first:
-            return corpus[start : starts[stop] - 1]
-        end = corpus.rfind(" ", start, start + target)  # one long sentence: cut it at a word
-        return corpus[start : end if end > start else start + target]
-
-
-def _length_quantiles(median: int, sigma: float) -> list[int]:
-    """Log-normal text lengths at evenly spaced quantiles: a draw is one index, not a `gauss`."""
-    normal = NormalDist()
-    return [
-        max(8, min(int(median * math.exp(sigma * normal.inv_cdf((i + 0.5) / _QUANTILES))), 4_000))
-        for i in range(_QUANTILES)
-    ]
 
 
 def generate(
@@ -271,7 +111,7 @@ def generate(
     """
     rng = random.Random(seed)
     random_, log = rng.random, math.log
-    texts = _Texts(rng, seed, count)
+    texts = Texts(rng, seed, count)
     make_text = texts.make
     weights = [a[4] for a in ACCOUNTS]
     pool_size = max(200, count // 6)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cmdesk.benchdata import COMMON_WORD, generate, generate_in_background, rare_words
+from cmdesk.benchdata import generate, generate_in_background
+from cmdesk.benchtext import COMMON_WORD, rare_words
 from cmdesk.cli import main
 from cmdesk.store import Store
 from cmdesk.store.db import connect
