@@ -23,6 +23,7 @@ from cmdesk.store import StoreError, View
 from cmdesk.store.views import ALL, OPEN, FirstTest
 from cmdesk.tui.screens.help import HelpScreen, binding_rows
 from cmdesk.tui.screens.inbox_moderation import ModerationActions
+from cmdesk.tui.screens.inbox_reply import ReplyActions
 from cmdesk.tui.screens.inbox_triage import TriageActions
 from cmdesk.tui.screens.views import ViewsScreen
 from cmdesk.tui.widgets.detail import DetailPane, render_detail
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from cmdesk.tui.app import CmdeskApp
 
 
-SUGGESTIONS = 5
 #: The detail pane follows the cursor once it rests this long: its update reads the
 #: item's context, ranks the replies and wraps the text, work a held key (30 a second)
 #: or a burst of keys must not pay on every row.
@@ -46,7 +46,7 @@ DETAIL_DELAY_S = 0.1
 HEAD_ROWS = 200
 
 
-class InboxScreen(TriageActions, ModerationActions, Screen[None]):
+class InboxScreen(TriageActions, ModerationActions, ReplyActions, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open"),
         Binding("r", "reply(0)", "Reply"),
@@ -239,18 +239,6 @@ class InboxScreen(TriageActions, ModerationActions, Screen[None]):
         await pane.show(render_detail(item, parents, replies, others))
         self.suggestions.show(ranked, item, self.app.agent)
 
-    def _suggest(self, item: Item) -> list[Suggestion]:
-        """Runs in a thread: the index is immutable, the usage dict only ever swapped."""
-        index = self.app.replies_index
-        if index is None:
-            return []
-        from cmdesk.replies.learning import rerank  # rapidfuzz: loaded with the index
-
-        ranked = index.suggest(
-            item.text, lang=item.lang, network=item.network, brand=item.brand, limit=15
-        )
-        return rerank(ranked, self.app.reply_usage, SUGGESTIONS)
-
     def refresh_counts(self) -> None:
         self._refresh_counts()
 
@@ -265,52 +253,6 @@ class InboxScreen(TriageActions, ModerationActions, Screen[None]):
         self._refresh_status()
 
     # -- actions ------------------------------------------------------------
-
-    @work(group="composer")
-    async def action_reply(self, choice: int) -> None:
-        """Open the composer: the item's draft if any, else suggestion `choice` (0 = the best)."""
-        item = self.inbox.current_item
-        if item is None:
-            return
-        rowid = self.inbox.current_rowid
-        backend = self.app.backend
-        try:
-            draft = await backend.read(backend.reader.draft, item.id)
-        except StoreError as exc:
-            self.app.report_error(str(exc))
-            return
-        item_id, ranked = self.suggested
-        if item_id != item.id:
-            ranked = await asyncio.to_thread(self._suggest, item)
-        if choice > len(ranked):
-            self.notify(f"No suggestion {choice} for this item.", severity="warning")
-            return
-        start = ranked[max(choice, 1) - 1].reply if ranked else None
-        if choice and draft is not None:
-            draft = None  # an explicit pick wins; the old draft stays in the editor's undo
-        from cmdesk.tui.screens.composer import ComposerScreen  # loaded on first use: startup
-
-        composer = ComposerScreen(
-            item,
-            agent=self.app.agent,
-            index=self.app.replies_index,
-            suggestions=ranked,
-            start=start,
-            draft=draft,
-            banned=self.app.banned_words(item.brand),
-        )
-        queued = await self.app.push_screen_wait(composer)
-        if queued is None or rowid is None:
-            return
-        if self.view.matches(Status.REPLIED, item.network, item.brand):
-            self.inbox.forget({rowid})
-            if self.inbox.current_rowid == rowid:
-                self.inbox.action_cursor(1)
-        else:
-            self.inbox.remove({rowid})
-        self.refresh_counts()
-        self.status.say("Reply queued.")
-        self.app.drain_outbox()
 
     def action_select(self) -> None:
         self.inbox.toggle_selected()
