@@ -16,6 +16,7 @@ from cmdesk.model import Item, Kind, Status, now_ms
 from cmdesk.store import StoreError
 from cmdesk.store.triage import MODERATION, UNDO_ON_PLATFORM
 from cmdesk.tui.screens.confirm import ConfirmScreen
+from cmdesk.tui.screens.inbox_triage import items_noun
 
 if TYPE_CHECKING:
     from cmdesk.tui.screens.inbox import InboxScreen
@@ -79,7 +80,7 @@ class ModerationActions:
         expected = self.undo_stack.pop() if self.undo_stack else frozenset()
         shown = bool(expected) and self.inbox.restore(expected)
         if shown:
-            self.status.say(f"Undone: {_noun(len(expected))}")
+            self.status.say(f"Undone: {items_noun(len(expected))}")
         try:
             undone = await backend.write(backend.writer.undo_last, self.app.agent, now_ms())
             restored = undone.item_ids
@@ -97,8 +98,15 @@ class ModerationActions:
             if shown:
                 self.reload()
             return
-        if shown and set(undone.rowids) != expected:
-            self.inbox.forget_all()  # the store undid something else: show what it did
+        placed = (
+            set(undone.rowids) == expected
+            if shown
+            else 0 < len(restored) <= 256 and self.inbox.restore(undone.rowids)
+        )
+        if placed:
+            self.refresh_counts()
+        elif shown or restored:  # only a reload of the view shows what the store did
+            self.inbox.forget_all()
             self.reload(keep=undone.rowids[0] if undone.rowids else None)
         if not restored:
             self.notify("Nothing to undo.", severity="warning")
@@ -108,16 +116,5 @@ class ModerationActions:
             self.app.drain_outbox()
         elif undone.sent:
             self.notify("Undone here only: the platform cannot undo it.", severity="warning")
-        if shown:
-            self.refresh_counts()
-            return
-        if len(restored) > 256 or not self.inbox.restore(undone.rowids):
-            self.inbox.forget_all()  # only a reload of the view can place them
-            self.reload(keep=undone.rowids[0])
-        else:
-            self.refresh_counts()
-        self.status.say(f"Undone: {_noun(len(restored))}")
-
-
-def _noun(count: int) -> str:
-    return "item" if count == 1 else f"{count} items"
+        if not shown:
+            self.status.say(f"Undone: {items_noun(len(restored))}")

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from cmdesk.tui.screens.inbox import InboxScreen
 
 
+def items_noun(count: int) -> str:
+    """How the status bar counts what an action touched: "item", "3 items"."""
+    return "item" if count == 1 else f"{count} items"
+
+
 class TriageActions:
     """Mixed into `InboxScreen`, whose list, status bar, view and reload they use."""
 
@@ -80,8 +85,7 @@ class TriageActions:
         self.inbox.forget(rowids)
         self.status.counts = counts
         self._refresh_status()
-        noun = "item" if len(item_ids) == 1 else f"{len(item_ids)} items"
-        self.status.say(f"{verb}: {noun} (u undoes)")
+        self.status.say(f"{verb}: {items_noun(len(item_ids))} (u undoes)")
 
     def action_done(self: InboxScreen) -> None:
         store, actor = self.app.backend.writer, self.app.agent
