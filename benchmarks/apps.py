@@ -51,11 +51,14 @@ KEY_GAP_S = 0.035
 #: Pause before a triage key once the previous one has settled: the least time a CM
 #: spends on the next item (done-and-next, undo).
 READ_GAP_S = 0.3
-QUEUE_SQL = (
-    "SELECT rowid, status, network, brand, coalesce(nullif(author_name, ''), author_handle), "
-    "created_at, replace(substr(text, 1, 160), char(10), ' ') FROM items "
-    "WHERE status IN ('new', 'open') AND context_only = 0 ORDER BY created_at, rowid"
+#: The open queue, as every app here shows it: which rows, in what order, which columns.
+QUEUE_ROWS = "FROM items WHERE status IN ('new', 'open') AND context_only = 0"
+QUEUE_ORDER = "ORDER BY created_at, rowid"
+ROW_COLUMNS = (
+    "status, network, brand, coalesce(nullif(author_name, ''), author_handle), "
+    "created_at, replace(substr(text, 1, 160), char(10), ' ')"
 )
+QUEUE_SQL = f"SELECT rowid, {ROW_COLUMNS} {QUEUE_ROWS} {QUEUE_ORDER}"
 COLUMNS = ("", "network", "brand", "author", "age", "text")
 
 
@@ -330,10 +333,9 @@ def line_api_rows(db: Path) -> Any:
     from textual.strip import Strip
 
     conn = sqlite3.connect(db)
-    ids = array("q", (rowid for (rowid,) in conn.execute(QUEUE_SQL.replace(
-        "SELECT rowid, status,", "SELECT rowid FROM (SELECT rowid, created_at, status,", 1
-    ).replace("ORDER BY", ") ORDER BY", 1))))  # fmt: skip
-    one_row = QUEUE_SQL.replace("WHERE", "WHERE rowid = ? AND", 1).split(" ORDER BY")[0]
+    queue = conn.execute(f"SELECT rowid {QUEUE_ROWS} {QUEUE_ORDER}")
+    ids = array("q", (rowid for (rowid,) in queue))
+    one_row = f"SELECT rowid, {ROW_COLUMNS} FROM items WHERE rowid = ?"
     cursor_style = Style(reverse=True)
 
     class Rows(ScrollView, can_focus=True):
