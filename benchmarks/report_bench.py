@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from cmdesk.config import Config, load_config
-from cmdesk.metrics import report_from_store
+from cmdesk.metrics.report import report_from_store
 from cmdesk.store import Store
 from cmdesk.store.bulk import bulk_load
 

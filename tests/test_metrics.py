@@ -20,20 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cmdesk.config import Config, load_config, normalise_handle
-from cmdesk.metrics import (
-    BUSINESS_HOURS,
-    MIXED,
-    WALL_CLOCK,
-    MemorySource,
-    Report,
-    Rules,
-    compute_report,
-    percentile,
-    report_from_store,
-    sla_deadline,
-    sla_state,
-)
+from cmdesk.metrics.compute import compute_report
+from cmdesk.metrics.figures import Report, percentile
+from cmdesk.metrics.memory import MemorySource
 from cmdesk.metrics.render import to_table
+from cmdesk.metrics.report import report_from_store
+from cmdesk.metrics.rules import BUSINESS_HOURS, MIXED, WALL_CLOCK, Rules
+from cmdesk.metrics.sla import sla_deadline, sla_state
 from cmdesk.model import Author, Event, EventKind, Item, Kind, Status
 from cmdesk.store import Store
 from cmdesk.store.reporting import ReportReader

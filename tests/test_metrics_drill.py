@@ -10,15 +10,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from cmdesk.config import Config
-from cmdesk.metrics import (
-    MemorySource,
-    Report,
-    Rules,
-    drill_down,
-    drill_down_from_store,
-    percentile,
-    report_from_store,
-)
+from cmdesk.metrics.drill import drill_down
+from cmdesk.metrics.figures import Report, percentile
+from cmdesk.metrics.memory import MemorySource
+from cmdesk.metrics.report import drill_down_from_store, report_from_store
+from cmdesk.metrics.rules import Rules
 from cmdesk.model import Event, Item
 from cmdesk.store import Store
 

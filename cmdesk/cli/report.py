@@ -26,7 +26,7 @@ _date = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def _dimensions(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
-    from cmdesk.metrics import DIMENSIONS
+    from cmdesk.metrics.compute import DIMENSIONS
 
     names = tuple(name.strip() for name in value.split(",") if name.strip())
     if not names:
@@ -78,8 +78,8 @@ def report(
     Received, answered ratio, first response and time to done (median, p90), SLA
     breaches, personalisation of library replies. The rules: docs/metrics.md.
     """
-    from cmdesk.metrics import report_from_store
     from cmdesk.metrics.render import to_json, to_table, write_csv
+    from cmdesk.metrics.report import report_from_store
 
     first, last = (since.date() if since else None), (until.date() if until else None)
     if first and last and first > last:

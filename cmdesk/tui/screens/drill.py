@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from cmdesk.metrics import Opportunity
+from cmdesk.metrics.drill import Opportunity
 from cmdesk.metrics.render import EMPTY, duration
 from cmdesk.model import Item
 from cmdesk.store import StoreError

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList
 
-from cmdesk.metrics import DIMENSIONS
+from cmdesk.metrics.compute import DIMENSIONS
 
 
 class GroupingScreen(ModalScreen[tuple[str, ...] | None]):

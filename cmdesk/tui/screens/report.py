@@ -28,15 +28,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cmdesk.config import Config
-from cmdesk.metrics import (
-    BUSINESS_HOURS,
-    MIXED,
-    GroupStats,
-    Report,
-    drill_down_from_store,
-    report_from_store,
-)
+from cmdesk.metrics.figures import GroupStats, Report
 from cmdesk.metrics.render import EMPTY, MODE_NOTES, duration
+from cmdesk.metrics.report import drill_down_from_store, report_from_store
+from cmdesk.metrics.rules import BUSINESS_HOURS, MIXED
 from cmdesk.store import Store, StoreError
 from cmdesk.text import one_line
 from cmdesk.tui.period import MONTH, TODAY, WEEK, Period, last_days, parse_custom

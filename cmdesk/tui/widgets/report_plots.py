@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from textual_plotext import PlotextPlot
 
-from cmdesk.metrics import DayCount
+from cmdesk.metrics.figures import DayCount
 
 MIN = 60_000
 HOUR = 60 * MIN

@@ -7,7 +7,7 @@ for every visible row on every frame.
 
 from __future__ import annotations
 
-from cmdesk.metrics import SlaState
+from cmdesk.metrics.sla import SlaState
 
 WIDTH = 8
 BREACHED = "BREACHED"
