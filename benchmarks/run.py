@@ -159,6 +159,7 @@ def main() -> None:
 def run_all(plan: Plan, db: Path, rows: list[Row], raw: dict[str, Any]) -> None:
     n = f"{plan.items // 1000:,}k" if plan.items >= 1000 else str(plan.items)
 
+    startup.compile_cmdesk()  # as the README's install does; every app below starts from it
     log("startup: cmdesk demo vs bare import")
     base, demo = [], []
     for _ in range(plan.startup_runs):  # interleaved: both see the same load
