@@ -44,6 +44,7 @@ def test_run_prints_every_measure_on_a_tiny_store() -> None:
     for measure in MEASURES:
         assert measure in table, f"no row for {measure!r}:\n{table}"
     for baseline in (
+        "frame at",
         "lineapi at",
         "datatable at",
         "listview at",
