@@ -43,7 +43,8 @@ def test_the_inbox_starts_without_loading_what_later_keys_need() -> None:
     sync engine and httpx load in the background once the inbox is up.
     Validating the config reads every connector's declared options, not its HTTP."""
     later = ["rapidfuzz", "plotext", "httpx", "cmdesk.sync", "cmdesk.tui.screens.composer",
-             "cmdesk.tui.screens.report", "cmdesk.metrics.compute", "cmdesk.metrics.drill"]  # fmt: skip
+             "cmdesk.tui.screens.report", "cmdesk.metrics.compute",
+             "cmdesk.metrics.drill"]  # fmt: skip
     code = (
         "import sys, cmdesk.cli, cmdesk.demo, cmdesk.tui.app; "
         "cmdesk.demo.demo_config(cmdesk.demo.fixtures_dir()); "

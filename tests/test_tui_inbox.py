@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from cmdesk.model import EventKind, Status
-from cmdesk.store import Store
+from cmdesk.model import EventKind, Status, SyncState
+from cmdesk.store import Store, View
 from cmdesk.tui.screens.help import HelpScreen
 from cmdesk.tui.widgets.inbox_list import InboxList
 
@@ -263,3 +263,60 @@ async def test_command_palette_runs_inbox_actions(db: Path) -> None:
         await settle(pilot)
         assert "Done 1" in status_text(app)
     assert stored(db, "acct/0")[0] == Status.DONE
+
+
+async def test_items_landing_during_a_reload_show_once_it_is_done(db: Path) -> None:
+    """The demo's accounts land together while the inbox loads: each landing used to
+    restart the load, leaving the list empty until the last one. The load in flight now
+    finishes (its rows show) and then runs again for what landed meanwhile."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        reader = app.backend.reader
+        view_ids, release, reads = reader.view_ids, threading.Event(), []
+
+        def slow_view_ids(*args: Any, **kwargs: Any) -> Any:
+            reads.append(kwargs.get("limit"))
+            release.wait(10)  # a busy store: the landings arrive meanwhile
+            return view_ids(*args, **kwargs)
+
+        reader.view_ids = slow_view_ids  # type: ignore[method-assign]
+        app.screen.reload(view=View("Open · bluesky", network="bluesky"))
+        await pilot.pause()
+        elsewhere = Store(db)
+        landed = [make_item(100 + n, network="bluesky", text=f"new {n}") for n in range(3)]
+        elsewhere.ingest("acct", landed, {}, int(time.time() * 1000))
+        elsewhere.close()
+        for _ in range(3):  # three accounts land, one new item each
+            app.show_sync([SyncState("acct", ok=True, new_items=1)])
+        await pilot.pause()
+        release.set()
+        await settle(pilot)
+        assert reads == [200]  # the load in flight was not restarted
+        assert "Open · bluesky: 4" in status_text(app)  # nor the view switch lost
+        assert "Open 63 " in status_text(app)
+        shown = "\n".join(list_lines(app))
+        assert all(f"new {n}" in shown for n in range(3))
+        assert "Nordlys tent question" in shown
+
+
+async def test_the_cursor_follows_the_top_until_the_cm_moves(db: Path) -> None:
+    """Items that land before the cursor's row: the queue's new top is shown while the
+    CM has not picked a row; once they have (j), their row stays under the cursor."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        oldest, long_ago = cursor_text(app), int(time.time() * 1000) - 10**9
+        for n, label in ((200, "older 1"), (201, "older 2")):
+            older = make_item(n, text=label, created_at=long_ago - n)
+            elsewhere = Store(db)
+            elsewhere.ingest("acct", [older], {}, int(time.time() * 1000))
+            elsewhere.close()
+            app.show_sync([SyncState("acct", ok=True, new_items=1)])
+            await settle(pilot)
+            if n == 200:
+                assert cursor_text(app) == "older 1"  # not picked: the new top
+                await pilot.press("j", "k")
+        assert cursor_text(app) == "older 1"  # picked: it stays, the new top above it
+        assert list_lines(app)[0].rstrip().endswith("older 2")
+        assert oldest != "older 1"

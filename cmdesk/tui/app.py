@@ -267,7 +267,7 @@ class CmdeskApp(App[None]):
             screen.status.states[state.account] = state
         screen.status.redraw()
         if any(state.new_items for state in states):
-            screen.reload()
+            screen.items_landed()
 
     def banned_words(self, brand: str) -> list[str]:
         """The brand's banned words from config, checked live in the composer."""

@@ -34,6 +34,8 @@ from cmdesk.tui.widgets.status_bar import StatusBar
 from cmdesk.tui.widgets.suggestions import SuggestionsPanel
 
 if TYPE_CHECKING:
+    from array import array
+
     from cmdesk.replies.suggest import Suggestion
     from cmdesk.tui.app import CmdeskApp
 
@@ -97,6 +99,8 @@ class InboxScreen(TriageActions, ModerationActions, ReplyActions, Screen[None]):
         #: Per triage action of this session, newest last: the rows it took out of the
         #: list (empty if none), which `u` puts back before the store confirms.
         self.undo_stack: list[frozenset[int]] = []
+        #: Items landed while a reload ran: it runs again when done (`items_landed`).
+        self._landed_meanwhile = False
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a worker that resumes while the app quits finds its widgets
@@ -164,50 +168,69 @@ class InboxScreen(TriageActions, ModerationActions, ReplyActions, Screen[None]):
 
     # -- loading ------------------------------------------------------------
 
+    def items_landed(self) -> None:
+        """A sync pass stored new items: show them. A reload in flight finishes first and
+        then runs again: restarting it at each account that lands (the demo's five land
+        together) kept the list empty until the last one did."""
+        if any(w.node is self and w.group == "view" and w.is_running for w in self.workers):
+            self._landed_meanwhile = True
+        else:
+            self.reload()
+
     @work(exclusive=True, group="view")
     async def reload(self, keep: int | None = None, view: View | None = None) -> None:
         """Rebuild the view's id array off the UI thread and swap it in whole.
 
         A new view (or the first) shows its first rows as soon as they are read (a few
-        ms), then its whole order (a million ids take most of a second); counts come last.
+        ms), then its whole order (a million ids take most of a second; none to read when
+        the first rows were all of it); counts come last. Snoozes that ended are woken
+        before the whole order is read, so it shows them.
         """
         view = view or self.view
-        backend = self.app.backend
+        backend, first = self.app.backend, self._breached(view)
+        self._landed_meanwhile = False
+        whole: array | None = None
         landed: int | None = None
-        try:
-            await backend.write(backend.writer.wake_snoozed, now_ms())
-        except StoreError as exc:  # say so, but still show what the store holds
-            self.app.report_error(str(exc))
         try:
             if (view != self.view or not self.inbox.ids) and keep is None:
                 head = await backend.read(
-                    backend.reader.view_ids, view, limit=HEAD_ROWS, first=self._breached(view)
+                    backend.reader.view_ids, view, limit=HEAD_ROWS, first=first
                 )
-                if len(head) == HEAD_ROWS:
-                    was = self.inbox.current_rowid
-                    self.view = view
-                    self.inbox.set_ids(head, keep=was)
-                    self._refresh_status()
+                was = self.inbox.current_rowid
+                self.view = view
+                self.inbox.set_ids(head, keep=was)
+                self._refresh_status()
+                if len(head) < HEAD_ROWS:
+                    whole = head
+                else:
                     await self.inbox.fill()
                     landed = self.inbox.current_rowid
                     keep = was if was is not None else landed
-            ids = await backend.read_bulk(backend.bulk.view_ids, view, first=self._breached(view))
-        except StoreError as exc:
-            self.app.report_error(str(exc))
-            return
-        self.view = view
-        if landed is not None and self.inbox.current_rowid != landed:
-            keep = self.inbox.current_rowid  # the CM moved meanwhile: stay there
-        if keep is None and self.inbox.ids:
-            keep = self.inbox.current_rowid
-        self.inbox.set_ids(ids, keep=keep)
-        self._refresh_status()
-        try:
+            if await self._wake_snoozed() or whole is None:
+                whole = await backend.read_bulk(backend.bulk.view_ids, view, first=first)
+                self.view = view
+                if landed is not None and self.inbox.current_rowid != landed:
+                    keep = self.inbox.current_rowid  # the CM moved meanwhile: stay there
+                if keep is None and self.inbox.chosen:
+                    keep = self.inbox.current_rowid
+                self.inbox.set_ids(whole, keep=keep)
+                self._refresh_status()
             self.status.counts = await backend.read_bulk(backend.bulk.status_counts)
         except StoreError as exc:
             self.app.report_error(str(exc))
             return
         self._refresh_status()
+        if self._landed_meanwhile:
+            self.call_later(self.reload)
+
+    async def _wake_snoozed(self) -> bool:
+        """Bring back the items whose snooze ended; whether any came back."""
+        backend = self.app.backend
+        try:
+            return bool(await backend.write(backend.writer.wake_snoozed, now_ms()))
+        except StoreError as exc:  # say so, but still show what the store holds
+            self.app.report_error(str(exc))
+            return False
 
     def _refresh_status(self) -> None:
         self.status.view_title = self.view.title
@@ -264,6 +287,7 @@ class InboxScreen(TriageActions, ModerationActions, ReplyActions, Screen[None]):
         item = self.inbox.current_item
         if item is None:
             return
+        self.inbox.chosen = True
         self.detail.focus()
         backend = self.app.backend
         try:

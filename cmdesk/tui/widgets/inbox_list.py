@@ -90,6 +90,9 @@ class InboxList(ScrollView, can_focus=True):
         self._badge = badge
         self.ids = array("q")
         self.cursor = 0
+        #: Whether the CM put the cursor where it is (moved there, or opened the row).
+        #: Until then it stays at the top of the queue as the view loads and syncs land.
+        self.chosen = False
         #: Selected row ids, in the order the CM picked them.
         self.selected: dict[int, None] = {}
         self._cache: OrderedDict[int, Item] = OrderedDict()
@@ -119,6 +122,7 @@ class InboxList(ScrollView, can_focus=True):
                 self.cursor = min(self.cursor, max(0, len(ids) - 1))
         else:
             self.cursor = 0
+            self.chosen = False
         if self.selected:
             present = set(ids)
             self.selected = {rowid: None for rowid in self.selected if rowid in present}
@@ -230,6 +234,7 @@ class InboxList(ScrollView, can_focus=True):
     def move_to(self, index: int) -> None:
         if not self.ids:
             return
+        self.chosen = True
         index = max(0, min(index, len(self.ids) - 1))
         if index == self.cursor:
             return
