@@ -200,10 +200,10 @@ class InboxScreen(TriageActions, ModerationActions, ReplyActions, Screen[None]):
                 self.view = view
                 self.inbox.set_ids(head, keep=was)
                 self._refresh_status()
+                await self.inbox.fill()  # now, not when the next frame asks for them
                 if len(head) < HEAD_ROWS:
                     whole = head
                 else:
-                    await self.inbox.fill()
                     landed = self.inbox.current_rowid
                     keep = was if was is not None else landed
             if await self._wake_snoozed() or whole is None:
