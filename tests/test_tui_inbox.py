@@ -320,3 +320,34 @@ async def test_the_cursor_follows_the_top_until_the_cm_moves(db: Path) -> None:
         assert cursor_text(app) == "older 1"  # picked: it stays, the new top above it
         assert list_lines(app)[0].rstrip().endswith("older 2")
         assert oldest != "older 1"
+
+
+async def test_e_on_a_row_not_read_yet_waits_for_it(db: Path) -> None:
+    """`e` pressed as a landing puts a new row under the cursor, before that row is read
+    from the store: the key acts once it is read, it is not dropped."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        reader = app.backend.reader
+        items_by_rowid, release = reader.items_by_rowid, threading.Event()
+
+        def slow_rows(*args: Any) -> Any:
+            release.wait(10)
+            return items_by_rowid(*args)
+
+        reader.items_by_rowid = slow_rows  # type: ignore[method-assign]
+        elsewhere = Store(db)
+        landed = make_item(300, text="landed first", created_at=1)
+        elsewhere.ingest("acct", [landed], {}, int(time.time() * 1000))
+        elsewhere.close()
+        app.show_sync([SyncState("acct", ok=True, new_items=1)])
+        for _ in range(50):  # the new order is in; its top row is not read yet
+            await pilot.pause(0.02)
+            if app.screen.inbox.ids[:1].tolist() != [] and cursor_text(app) == "":
+                break
+        assert cursor_text(app) == ""
+        await pilot.press("e")
+        release.set()
+        await settle(pilot)
+        assert "Done: item" in status_text(app)
+    assert stored(db, "acct/300")[0] == Status.DONE

@@ -42,8 +42,13 @@ class TriageActions:
         verb: str,
         status: Status | None,
         write: Callable[[list[str]], Any],
+        *,
+        read: bool = False,
     ) -> None:
         targets = self._targets()
+        if len(targets) < len(self.inbox.targets()) and not read:
+            self._apply_once_read(verb, status, write)
+            return
         if not targets:
             self.notify("Nothing to act on here.", severity="warning")
             return
@@ -64,6 +69,18 @@ class TriageActions:
         self.inbox.clear_selection()
         self._refresh_status()
         self._write(verb, [item.id for _, item in targets], rowids, write)
+
+    @work(group="write")
+    async def _apply_once_read(
+        self: InboxScreen, verb: str, status: Status | None, write: Callable[[list[str]], Any]
+    ) -> None:
+        """The key came before its rows were read (just after a reload): read, then act."""
+        try:
+            await self.inbox.load(self.inbox.targets())
+        except StoreError as exc:
+            self.app.report_error(f"{verb} failed: {exc}")
+            return
+        self._apply(verb, status, write, read=True)
 
     @work(group="write")
     async def _write(

@@ -369,11 +369,21 @@ class InboxList(ScrollView, can_focus=True):
         rowids = list(self.ids[page * PAGE : (page + 1) * PAGE])
         self.run_worker(self._fetch(page, rowids), group="rows")
 
+    async def load(self, rowids: list[int]) -> None:
+        """Read these rows now if the list has not yet: a key acting on a row not drawn
+        yet (right after a reload) waits for it instead of being dropped."""
+        missing = [rowid for rowid in rowids if rowid not in self._cache]
+        if missing:
+            self._keep(await self._loader(missing))
+
     async def _fetch(self, page: int, rowids: list[int]) -> None:
         try:
             rows = await self._loader(rowids)
         finally:
             self._pending.discard(page)
+        self._keep(rows)
+
+    def _keep(self, rows: dict[int, Item]) -> None:
         for rowid, item in rows.items():
             self._cache[rowid] = item
             self._cache.move_to_end(rowid)
