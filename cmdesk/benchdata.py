@@ -31,6 +31,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any, Protocol
 
 from cmdesk.benchtext import LENGTHS, Texts
 
@@ -269,42 +270,96 @@ def _handle(network: str, display: str, author: int) -> str:
     return f"{slug}{author}"
 
 
-def generate_in_background(count: int, *, seed: int = 1, now_ms: int) -> Iterator[Batch]:
+class EventSink(Protocol):
+    """Takes each batch's events in the process that generates them, then finishes there."""
+
+    def add(self, items: list[tuple], events: list[tuple]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Background:
     """`generate`, run in a child process so the loading overlaps the generating.
 
-    Same batches, same order. Falls back to `generate` where `fork` is unavailable.
-    Batches cross as `marshal` bytes: the child, the busier side, writes them in about
-    60% of pickle's time, and the parent reads them as fast as it unpickles.
+    Same batches, same order; with a `sink`, their events go to it instead, and the
+    child then closes it while the parent goes on: `wait` returns once it has. Runs
+    in this process where `fork` is unavailable. Batches cross as `marshal` bytes: the
+    child, the busier side, writes them in about 60% of pickle's time, and the parent
+    reads them as fast as it unpickles. Use as a context manager: leaving it ends the
+    child if it still runs.
     """
-    import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        yield from generate(count, seed=seed, now_ms=now_ms)
-        return
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=4)
-    child = context.Process(
-        target=_produce, args=(queue, count, seed, now_ms), name="cmdesk-benchdata", daemon=True
-    )
-    child.start()
-    try:
-        while (batch := queue.get()) is not None:
+    def __init__(
+        self, count: int, *, seed: int = 1, now_ms: int, sink: EventSink | None = None
+    ) -> None:
+        self._args = (count, seed, now_ms, sink)
+        self._queue: Any = None
+        self._child: Any = None
+
+    def __iter__(self) -> Iterator[Batch]:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            yield from _handed(*self._args)
+            return
+        context = multiprocessing.get_context("fork")
+        self._queue = context.Queue(maxsize=4)
+        self._child = context.Process(
+            target=_produce, args=(self._queue, *self._args), name="cmdesk-benchdata", daemon=True
+        )
+        self._child.start()
+        while (batch := self._queue.get()) is not None:
             if isinstance(batch, BaseException):
                 raise batch
             yield Batch(*marshal.loads(batch))
-    finally:
-        child.join(timeout=1)
-        if child.is_alive():
-            child.kill()
+
+    def wait(self) -> None:
+        """Once every batch is read: until the sink is closed; raises what closing raised."""
+        sink = self._args[3]
+        if self._child is None:
+            if sink is not None:
+                sink.close()
+            return
+        outcome = self._queue.get()
+        self._child.join()
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._child is not None and self._child.is_alive():
+            self._child.kill()
+            self._child.join()
 
 
-def _produce(queue: object, count: int, seed: int, now_ms: int) -> None:
+def _handed(count: int, seed: int, now_ms: int, sink: EventSink | None) -> Iterator[Batch]:
+    """`generate`'s batches, their events handed to `sink` if any."""
+    for batch in generate(count, seed=seed, now_ms=now_ms):
+        if sink is None:
+            yield batch
+        else:
+            sink.add(batch.items, batch.events)
+            yield Batch(batch.items, [])
+
+
+def _produce(queue: Any, count: int, seed: int, now_ms: int, sink: EventSink | None) -> None:
+    """The child: every batch, the end of them (None), then the sink's outcome (None or
+    what it raised); an error while generating instead of the end."""
     # Rows hold no cycles: the collector would only walk each batch's tuples (5% of the work).
     gc.disable()
     try:
-        for batch in generate(count, seed=seed, now_ms=now_ms):
-            queue.put(marshal.dumps((batch.items, batch.events)))  # type: ignore[attr-defined]
+        for batch in _handed(count, seed, now_ms, sink):
+            queue.put(marshal.dumps((batch.items, batch.events)))
     except Exception as exc:  # the parent re-raises it
-        queue.put(exc)  # type: ignore[attr-defined]
+        queue.put(exc)
         return
-    queue.put(None)  # type: ignore[attr-defined]
+    queue.put(None)
+    try:
+        if sink is not None:
+            sink.close()
+    except Exception as exc:  # `wait` re-raises it
+        queue.put(exc)
+        return
+    queue.put(None)

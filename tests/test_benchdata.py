@@ -6,12 +6,14 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from cmdesk.benchdata import generate, generate_in_background
+from cmdesk.benchdata import ITEM_COLUMNS, Background, generate
 from cmdesk.benchtext import COMMON_WORD, rare_words
 from cmdesk.cli import main
-from cmdesk.store import Store
+from cmdesk.store import Store, summaries
+from cmdesk.store.bulk import bulk_load
 from cmdesk.store.db import connect
 from cmdesk.store.views import OPEN, View
 from cmdesk.tui.widgets.inbox_list import InboxList
@@ -94,9 +96,81 @@ def test_same_seed_same_rows() -> None:
 
 def test_the_child_process_sends_the_same_batches() -> None:
     """Batches cross the pipe as marshal bytes: nothing may change on the way."""
-    sent = list(generate_in_background(41_000, seed=5, now_ms=1_800_000_000_000))
+    with Background(41_000, seed=5, now_ms=1_800_000_000_000) as background:
+        sent = list(background)
+        background.wait()
     assert len(sent) == 3
     assert sent == list(generate(41_000, seed=5, now_ms=1_800_000_000_000))
+
+
+FTS_TABLES = ("items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config")
+
+
+def rows(conn: sqlite3.Connection, table: str) -> list[tuple]:
+    return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+
+
+def test_the_fts_index_is_the_one_a_rebuild_or_the_triggers_make(tmp_path: Path) -> None:
+    """The loader writes the FTS entries batch by batch: SQLite finds the index sound,
+    it is the one a `'rebuild'` makes, byte for byte (41,000 items: three batches, and
+    FTS5 flushes its pending terms several times), and searches find what they find
+    in a store whose FTS triggers indexed each item as it came."""
+    path = tmp_path / "bench.db"
+    bench_store(path, items=41_000, seed=4)
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
+    loaded = {table: rows(conn, table) for table in FTS_TABLES}
+    with conn:  # FTS5 writes its last terms on commit
+        conn.execute("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
+    assert {table: rows(conn, table) for table in FTS_TABLES} == loaded
+    fresh = connect(tmp_path / "fresh.db")  # FTS triggers on, as every ingest writes
+    columns = ", ".join(ITEM_COLUMNS)
+    with fresh.conn:
+        fresh.execute(f"ATTACH DATABASE '{path}' AS bulk")
+    with fresh.conn:
+        fresh.execute(f"INSERT INTO items ({columns}) SELECT {columns} FROM bulk.items")
+    handle, name = conn.execute("SELECT author_handle, author_name FROM items LIMIT 1").fetchone()
+    search = "SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid"
+    words = [COMMON_WORD, *rare_words(4)[:6], "livraison", f'"{handle}"', f'"{name}"']
+    for word in words:
+        expected = fresh.execute(search, [word]).fetchall()
+        assert conn.execute(search, [word]).fetchall() == expected, word
+    assert fresh.execute(search, [COMMON_WORD]).fetchall()
+    fresh.conn.close()
+    conn.close()
+
+
+def test_the_events_built_in_the_child_are_the_ones_built_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's child builds the events and summaries; `bulk_load` alone builds them in
+    its own process: the same rows either way, and the scratch file is gone."""
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)  # the CLI's `now`
+    bench_store(tmp_path / "cli.db", items=3_000, seed=6)
+    batches = [(b.items, b.events) for b in generate(3_000, seed=6, now_ms=1_800_000_000_000)]
+    assert bulk_load(tmp_path / "here.db", batches, ITEM_COLUMNS)[0] == 3_000
+    cli, here = sqlite3.connect(tmp_path / "cli.db"), sqlite3.connect(tmp_path / "here.db")
+    for table in ("items", "events", "item_metrics"):
+        assert rows(cli, table) == rows(here, table)
+    assert len(rows(here, "item_metrics")) > 2_000
+    cli.close()
+    here.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cli.db", "here.db"]
+
+
+def test_a_failing_child_leaves_no_scratch_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(conn: sqlite3.Connection) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(summaries, "rebuild", broken)  # the forked child inherits it
+    result = CliRunner().invoke(
+        main, ["bench-data", "--items", "300", "--db", str(tmp_path / "bench.db")]
+    )
+    assert result.exit_code == 1
+    assert "cannot write the database" in result.output
+    assert [p.name for p in tmp_path.iterdir() if ".events" in p.name] == []
 
 
 def test_the_data_keeps_its_shape() -> None:

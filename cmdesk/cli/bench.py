@@ -28,23 +28,32 @@ def bench_data(count: int, db_path: Path, seed: int, quiet: bool) -> None:
     Then `cmdesk --db PATH` opens it. A million items take one to two minutes, most
     of it SQLite building the indexes.
     """
-    from cmdesk.benchdata import ITEM_COLUMNS, generate_in_background
+    from cmdesk.benchdata import ITEM_COLUMNS, Background
     from cmdesk.store.bulk import bulk_load
+    from cmdesk.store.bulk_events import EventsFile
 
     started = time.perf_counter()
     now = int(time.time() * 1000)
 
-    def progress(items: int, _events: int) -> None:
+    def progress(items: int) -> None:
         if not quiet:
             click.echo(f"\r{items:,} / {count:,} items", nl=False, err=True)
 
-    batches = ((b.items, b.events) for b in generate_in_background(count, seed=seed, now_ms=now))
     try:
-        items, events = bulk_load(db_path, batches, ITEM_COLUMNS, progress=progress)
+        # The generating process also builds the events (`cmdesk.store.bulk_events`).
+        with (
+            EventsFile.beside(db_path, ITEM_COLUMNS) as side,
+            Background(count, seed=seed, now_ms=now, sink=side) as background,
+        ):
+            batches = ((b.items, b.events) for b in background)
+            loaded = bulk_load(
+                db_path, batches, ITEM_COLUMNS, events=(side, background.wait), progress=progress
+            )
     except StoreError as exc:
         click.echo(f"\ncmdesk: {exc}", err=True)
         sys.exit(1)
     if not quiet:
         click.echo("", err=True)
     elapsed = time.perf_counter() - started
+    items, events = loaded
     click.echo(f"{items:,} items, {events:,} events in {elapsed:.1f} s -> {db_path}")
