@@ -146,3 +146,16 @@ def test_demo_on_a_corrupt_store_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
     assert line.startswith("cmdesk: ") and "corrupt or not a cmdesk database" in line
+
+
+def test_demo_with_a_broken_demo_config_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A demo config broken by hand (CMDESK_FIXTURES points at a copy): one line naming
+    the file and the key, as for any config."""
+    (tmp_path / "demo.toml").write_text('agent = "demo"\nbogus = 1\n', encoding="utf-8")
+    monkeypatch.setenv("CMDESK_FIXTURES", str(tmp_path))
+    result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "d.db")])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("cmdesk: ") and "demo.toml" in line and "bogus" in line
