@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 from cmdesk.config import Config, load_config, normalise_handle
 from cmdesk.metrics.compute import compute_report
-from cmdesk.metrics.figures import Report, percentile
+from cmdesk.metrics.figures import Report, counted_percentile, percentile
 from cmdesk.metrics.memory import MemorySource
 from cmdesk.metrics.render import to_table
 from cmdesk.metrics.report import report_from_store
@@ -596,6 +597,15 @@ def test_the_report_reads_its_summaries_in_one_scan(tmp_path: Path) -> None:
                 assert plan == ["SCAN item_metrics"]
     finally:
         store.close()
+
+
+@given(
+    values=st.lists(st.sampled_from([0.0, 0.5, 12.5, 40.0, 100.0])),
+    p=st.sampled_from([1, 50, 90, 100]),
+)
+def test_counted_percentiles_are_the_percentiles_of_the_values(values: list[float], p: int) -> None:
+    counted = sorted(Counter(values).items())
+    assert counted_percentile(counted, p) == percentile(sorted(values), p)
 
 
 @given(handle=st.one_of(st.none(), st.text(alphabet=" @aAzZ_.é\u0130K\u212a", max_size=8)))

@@ -7,6 +7,7 @@ ratios and modes happens once per group here, after the last row.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -23,6 +24,16 @@ def percentile(ordered: Sequence[Any], p: int) -> Any:
         return None
     rank = max(1, -(-p * len(ordered) // 100))  # ceil(p * n / 100) in integers
     return ordered[rank - 1]
+
+
+def counted_percentile(counted: Sequence[tuple[Any, int]], p: int) -> Any:
+    """`percentile` of values given sorted, each with how many times it occurs."""
+    rank = max(1, -(-p * sum(n for _, n in counted) // 100))
+    for value, n in counted:
+        rank -= n
+        if rank <= 0:
+            return value
+    return None
 
 
 @dataclass(slots=True)
@@ -132,21 +143,20 @@ class Report:
 
 
 def stats(
-    key: tuple[str | None, ...], by: tuple[str, ...], g: Tally, replies: list[float]
+    key: tuple[str | None, ...], by: tuple[str, ...], g: Tally, replies: Counter[float]
 ) -> GroupStats:
-    """A tally's figures, with its replies' personalisation parsed (`parse_replies`).
+    """A tally's figures, with its replies' personalisation counted (`count_replies`).
     Sorts its lists in place."""
     g.first_response.sort()
     g.done.sort()
-    personalisation = [value for value in replies if value >= 0]
-    personalisation.sort()
+    personalisation = sorted((value, n) for value, n in replies.items() if value >= 0)
     asked = g.received - g.closed_without_reply
-    templates = len(personalisation)
+    templates = sum(n for _, n in personalisation)
     if g.received == 0:
         mode = g.mode_hint
     else:
         mode = {0: WALL_CLOCK, g.received: BUSINESS_HOURS}.get(g.business, MIXED)
-    median_personalisation = percentile(personalisation, 50)
+    median_personalisation = counted_percentile(personalisation, 50)
     return GroupStats(
         key=key,
         by=by,
@@ -164,12 +174,12 @@ def stats(
         done_ms_p90=percentile(g.done, 90),
         sla_applicable=g.sla_applicable,
         sla_breaches=g.sla_breaches,
-        replies=len(replies),
+        replies=replies.total(),
         template_replies=templates,
         personalisation_median=(
             float(median_personalisation) if median_personalisation is not None else None
         ),
-        unedited_ratio=(round(personalisation.count(0) / templates, 4) if templates else None),
+        unedited_ratio=(round(replies[0.0] / templates, 4) if templates else None),
     )
 
 
@@ -186,16 +196,16 @@ def assemble(
     """The report of folded tallies: groups in order, the total, and the series if
     `daily` (per local day, [received, replied]) was kept."""
     total = Tally(mode_hint=total_mode_hint)
-    all_replies: list[float] = []
+    all_replies: Counter[float] = Counter()
     shown_groups = []
     for key in sorted(groups, key=_sort_key):
         g = groups[key]
-        replies = parse_replies(g.replies)
+        replies = count_replies(g.replies)
         shown = tuple(_show(name, value) for name, value in zip(by, key, strict=True))
         shown_groups.append(stats(shown, by, g, replies))
         # After `stats`: the total's times are then sorted runs, which sort in one merge.
         total.merge(g)
-        all_replies += replies
+        all_replies.update(replies)
     overall = stats((), (), total, all_replies)  # sorts total.first_response in place
     series = None
     if daily is not None:
@@ -203,9 +213,14 @@ def assemble(
     return Report(by, overall.mode, since, until, now, tuple(shown_groups), overall, series)
 
 
-def parse_replies(texts: list[str]) -> list[float]:
-    """Every personalisation in `Tally.replies`, one per reply."""
-    return list(map(float, ",".join(texts).split(","))) if texts else []
+def count_replies(texts: list[str]) -> Counter[float]:
+    """How many replies had each personalisation, from `Tally.replies`. Counted as text
+    first: a few hundred distinct values, a few hundred thousand replies."""
+    counted: Counter[float] = Counter()
+    if texts:
+        for text, n in Counter(",".join(texts).split(",")).items():
+            counted[float(text)] += n
+    return counted
 
 
 def _series(
