@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sqlite3
 import time
 from pathlib import Path
@@ -163,6 +164,9 @@ def baseline_app(mode: str, db: Path, options: argparse.Namespace) -> App[Any]:
 
         def on_mount(self) -> None:
             self.query_one("#list").focus()
+            # As cmdesk does once started: a full collection walking what startup built
+            # lands on a key now and then (frame at 1M: p99 of down 38 -> 14 ms).
+            gc.freeze()
 
         def action_done(self) -> None:
             widget: Any = self.query_one("#list")
