@@ -27,7 +27,8 @@ from cmdesk.tui.screens.inbox_reply import ReplyActions
 from cmdesk.tui.screens.inbox_triage import TriageActions
 from cmdesk.tui.screens.views import ViewsScreen
 from cmdesk.tui.widgets.detail import DetailPane, render_detail
-from cmdesk.tui.widgets.inbox_list import CACHE_SIZE, InboxList
+from cmdesk.tui.widgets.inbox_list import InboxList
+from cmdesk.tui.widgets.inbox_reading import CACHE_SIZE
 from cmdesk.tui.widgets.key_bar import KeyBar
 from cmdesk.tui.widgets.sla_badge import badge_text
 from cmdesk.tui.widgets.status_bar import StatusBar

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from cmdesk.model import Item
+from cmdesk.tui.widgets.inbox_reading import CACHE_SIZE, Loader, RowReading
 from cmdesk.tui.widgets.inbox_row import (
     NO_BADGE,
     Badged,
@@ -31,16 +32,13 @@ from cmdesk.tui.widgets.inbox_row import (
 )
 from cmdesk.tui.widgets.scrolling import set_virtual_size
 
-PAGE = 100
-CACHE_SIZE = 5_000
 #: Removals remembered for an in-place undo.
 UNDO_DEPTH = 100
-Loader = Callable[[Sequence[int]], Awaitable[dict[int, Item]]]
 #: A row's SLA badge: its text and whether it is late, or None for no badge.
 Badge = Callable[[Item], "Badged | None"]
 
 
-class InboxList(ScrollView, can_focus=True):
+class InboxList(RowReading, ScrollView, can_focus=True):
     """The queue. Keeps the cursor on the same item when its ids are swapped."""
 
     BINDINGS = [
@@ -366,45 +364,3 @@ class InboxList(ScrollView, can_focus=True):
         )
         self._strips[rowid] = (key, strip)
         return strip
-
-    async def fill(self) -> None:
-        """Read the visible rows now: before a long read (a million ids) queues up on the
-        store, whose reads run one at a time, so the first rows never wait behind it."""
-        top = round(self.scroll_offset.y)
-        for page in range(top // PAGE, (top + max(1, self.size.height)) // PAGE + 1):
-            rowids = list(self.ids[page * PAGE : (page + 1) * PAGE])
-            if rowids and page not in self._pending:
-                self._pending.add(page)
-                await self._fetch(page, rowids)
-
-    def _request(self, index: int) -> None:
-        page = index // PAGE
-        if page in self._pending:
-            return
-        self._pending.add(page)
-        rowids = list(self.ids[page * PAGE : (page + 1) * PAGE])
-        self.run_worker(self._fetch(page, rowids), group="rows")
-
-    async def load(self, rowids: list[int]) -> None:
-        """Read these rows now if the list has not yet: a key acting on a row not drawn
-        yet (right after a reload) waits for it instead of being dropped."""
-        missing = [rowid for rowid in rowids if rowid not in self._cache]
-        if missing:
-            self._keep(await self._loader(missing))
-
-    async def _fetch(self, page: int, rowids: list[int]) -> None:
-        try:
-            rows = await self._loader(rowids)
-        finally:
-            self._pending.discard(page)
-        self._keep(rows)
-
-    def _keep(self, rows: dict[int, Item]) -> None:
-        for rowid, item in rows.items():
-            self._cache[rowid] = item
-            self._cache.move_to_end(rowid)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-        self.refresh()
-        if self.current_rowid in rows:
-            self._announce(force=True)
