@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -251,12 +252,21 @@ class ReportScreen(Screen[str | None]):
         table = self.table
         keep = table.cursor_coordinate
         table.clear(columns=True)
-        table.add_columns(*report.by, *(c.title for c in COLUMNS), "mode")
-        for index, group in enumerate(report.groups):
-            keys = [Text(EMPTY if value is None else one_line(value)) for value in group.key]
-            table.add_row(*keys, *_figures(group), key=str(index))
+        rows = [
+            [Text(EMPTY if value is None else one_line(value)) for value in group.key]
+            + _figures(group)
+            for group in report.groups
+        ]
         label = [Text("total", style="bold"), *[Text("")] * len(report.by)][: len(report.by)]
-        table.add_row(*label, *_figures(report.total, style="bold"), key="total")
+        rows.append(label + _figures(report.total, style="bold"))
+        # Widths given, not left to the table: it sizes them when idle, so a busy moment
+        # showed the columns at their titles' width, the brands cut to five letters.
+        for index, title in enumerate((*report.by, *(c.title for c in COLUMNS), "mode")):
+            width = max(cell_len(title), *(row[index].cell_len for row in rows))
+            table.add_column(title, width=width)
+        for index, row in enumerate(rows[:-1]):
+            table.add_row(*row, key=str(index))
+        table.add_row(*rows[-1], key="total")
         if keep.row < table.row_count and keep.column < len(table.columns):
             table.cursor_coordinate = keep
         series = report.series
