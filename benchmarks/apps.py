@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from baselines import MODES, baseline_app
-from probe import KEY_GAP_S, READ_GAP_S, SIZE, Probe, paint_probe, rss_mb, summary
+from probe import KEY_GAP_S, READ_GAP_S, SIZE, Probe, move_keys, paint_probe, rss_mb, summary
 from textual.app import App
 
 
@@ -96,13 +96,7 @@ def cmdesk_app(db: Path, options: argparse.Namespace) -> App[Any]:
         await settle()
         rounds = options.rounds
         if options.keys:
-            for _ in range(rounds * 10):
-                await timed("down", "down")
-            for _ in range(rounds * 4):
-                await timed("pagedown", "pagedown")
-            for _ in range(rounds):
-                await timed("end", "end")
-                await timed("home", "home")
+            await move_keys(timed, rounds, "end", "home")
             for _ in range(rounds * 3):
                 await timed("done-and-next", "e")
                 await settle()

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from probe import KEY_GAP_S, SIZE, Probe, paint_probe, rss_mb
+from probe import KEY_GAP_S, SIZE, Probe, move_keys, paint_probe, rss_mb
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -214,13 +214,7 @@ def baseline_app(mode: str, db: Path, options: argparse.Namespace) -> App[Any]:
         await asyncio.sleep(0.3)
         rounds = options.rounds
         if options.keys:
-            for _ in range(rounds * 10):
-                await timed("down", "down")
-            for _ in range(rounds * 4):
-                await timed("pagedown", "pagedown")
-            for _ in range(rounds):
-                await timed("end", end)
-                await timed("home", home)
+            await move_keys(timed, rounds, end, home)
             for _ in range(rounds * 3):
                 await timed("done-and-next", "e")
         results["rss_mb"] = rss_mb()

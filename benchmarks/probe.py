@@ -12,7 +12,7 @@ import os
 import statistics
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +119,17 @@ def summary(samples: list[float]) -> dict[str, Any]:
         "max": clean[-1],
         "lost": len(samples) - len(clean),
     }
+
+
+async def move_keys(
+    timed: Callable[[str, str], Awaitable[None]], rounds: int, end: str, home: str
+) -> None:
+    """The movement part of every app's key plan, the same for all: down, page down, then
+    end and home (each app's own keys for them)."""
+    for _ in range(rounds * 10):
+        await timed("down", "down")
+    for _ in range(rounds * 4):
+        await timed("pagedown", "pagedown")
+    for _ in range(rounds):
+        await timed("end", end)
+        await timed("home", home)
