@@ -33,8 +33,10 @@ def cmdesk_command(*args: str) -> list[str]:
 
 def _controlling_terminal() -> None:
     """Make the pty the new session's controlling terminal, as a shell's is: closing it
-    then hangs up (SIGHUP) what runs in it."""
+    then hangs up (SIGHUP) what runs in it. SIGHUP at its default, as a terminal window
+    starts its shell: a test run under `nohup` would otherwise pass on its "ignore"."""
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 class Terminal:
