@@ -11,11 +11,12 @@ is autosaved as a draft (debounced), so a crash loses nothing.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -91,8 +92,11 @@ class ComposerScreen(Screen[Queued | None]):
         start: Reply | None,
         draft: Draft | None,
         banned: list[str],
+        typed: Callable[[], list[events.Key]] | None = None,
     ) -> None:
         super().__init__()
+        #: The keys typed while this screen opened (`InboxList.release_keys`).
+        self._typed = typed
         self.item = item
         self.agent = agent
         self.index = index
@@ -146,6 +150,8 @@ class ComposerScreen(Screen[Queued | None]):
         editor = self.query_one(TextArea)
         editor.focus()
         editor.move_cursor(editor.document.end)
+        for key in self._typed() if self._typed else ():
+            editor.post_message(events.Key(key.key, key.character))
         self._update_status()
         if self.restored:
             self.notify("Draft restored.", timeout=3)

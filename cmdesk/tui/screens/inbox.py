@@ -52,18 +52,20 @@ HEAD_ROWS = 200
 class InboxScreen(TriageActions, ModerationActions, ReplyActions, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open"),
-        Binding("r", "reply(0)", "Reply"),
-        Binding("1", "reply(1)", "Reply with suggestion 1", show=False),
-        Binding("2", "reply(2)", "Reply with suggestion 2", show=False),
-        Binding("3", "reply(3)", "Reply with suggestion 3", show=False),
-        Binding("4", "reply(4)", "Reply with suggestion 4", show=False),
-        Binding("5", "reply(5)", "Reply with suggestion 5", show=False),
+        # Priority: they act when the app reads the key, before the keys typed after it
+        # are passed on (a burst from the terminal); those then go where these lead.
+        Binding("r", "reply(0)", "Reply", priority=True),
+        Binding("1", "reply(1)", "Reply with suggestion 1", show=False, priority=True),
+        Binding("2", "reply(2)", "Reply with suggestion 2", show=False, priority=True),
+        Binding("3", "reply(3)", "Reply with suggestion 3", show=False, priority=True),
+        Binding("4", "reply(4)", "Reply with suggestion 4", show=False, priority=True),
+        Binding("5", "reply(5)", "Reply with suggestion 5", show=False, priority=True),
         Binding("e", "done", "Done"),
         Binding("s", "snooze", "Snooze"),
         Binding("l", "label", "Label"),
         Binding("u", "undo", "Undo"),
         Binding("x,space", "select", "Select"),
-        Binding("slash", "search", "Search"),
+        Binding("slash", "search", "Search", priority=True),
         Binding("f", "views", "Views"),
         Binding("R", "report", "Report"),
         Binding("o", "reopen", "Reopen", show=False),
@@ -308,6 +310,13 @@ class InboxScreen(TriageActions, ModerationActions, ReplyActions, Screen[None]):
         elif self.view.search is not None:
             self.query_one("#search", Input).value = ""
             self.reload(view=self.previous_view)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The priority keys type into the search box when it has the focus, and into
+        the composer while it opens (an `r` in the words typed ahead is a letter)."""
+        if action not in ("search", "reply"):
+            return True
+        return not (isinstance(self.focused, Input) or self.inbox.holding_keys)
 
     def action_search(self) -> None:
         """Focus the search bar; it is always laid out, so keys typed next land in it."""

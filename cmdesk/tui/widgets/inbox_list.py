@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -91,6 +92,8 @@ class InboxList(RowReading, ScrollView, can_focus=True):
         #: Whether the CM put the cursor where it is (moved there, or opened the row).
         #: Until then it stays at the top of the queue as the view loads and syncs land.
         self.chosen = False
+        #: Keys that reached the list while the composer opens (`hold_keys`).
+        self._held: list[events.Key] | None = None
         #: Selected row ids, in the order the CM picked them.
         self.selected: dict[int, None] = {}
         self._cache: OrderedDict[int, Item] = OrderedDict()
@@ -226,6 +229,34 @@ class InboxList(RowReading, ScrollView, can_focus=True):
             return list(self.selected)
         rowid = self.current_rowid
         return [] if rowid is None else [rowid]
+
+    # -- keys typed ahead ---------------------------------------------------
+
+    def hold_keys(self) -> None:
+        """Keep the keys that reach the list from now on, for `release_keys`: typed right
+        after `r` (one burst from the terminal, or over SSH), they are the reply's first
+        words, not the list's bindings (`x` would select, `e` close an item)."""
+        self._held = []
+
+    @property
+    def holding_keys(self) -> bool:
+        return self._held is not None
+
+    def release_keys(self) -> list[events.Key]:
+        """The keys held since `hold_keys`; the list takes its keys again."""
+        held, self._held = self._held or [], None
+        return held
+
+    def on_key(self, event: events.Key) -> None:
+        if self._held is not None:
+            event.stop()  # before it bubbles up to where the bindings are checked
+            event.prevent_default()
+            self._held.append(event)
+        elif self.screen is not self.app.screen and self.app.focused is not None:
+            # Still queued here when the composer came up: the rest of the same burst.
+            event.stop()
+            event.prevent_default()
+            self.app.focused.post_message(events.Key(event.key, event.character))
 
     # -- movement -----------------------------------------------------------
 
