@@ -62,3 +62,17 @@ async def test_r_slash_and_digits_type_into_the_search_box(tmp_path: Path) -> No
         await pilot.press("slash", "r", "slash", "2")
         assert app.screen.query_one("#search", Input).value == "r/2"
         assert not isinstance(app.screen, ComposerScreen)
+
+
+async def test_s_then_1_in_one_burst_still_snoozes_for_an_hour(tmp_path: Path) -> None:
+    db = tmp_path / "d.db"
+    app = demo_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        item = current(app)
+        await burst(pilot, "s1")
+        assert not isinstance(app.screen, ComposerScreen)
+        assert "Snoozed: item" in status_text(app)
+    store = Store(db)
+    assert store.item(item.id).status == Status.SNOOZED  # type: ignore[union-attr]
+    store.close()

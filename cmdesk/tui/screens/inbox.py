@@ -52,14 +52,15 @@ HEAD_ROWS = 200
 class InboxScreen(TriageActions, ModerationActions, ReplyActions, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open"),
-        # Priority: they act when the app reads the key, before the keys typed after it
-        # are passed on (a burst from the terminal); those then go where these lead.
+        # Priority (`r` and `/`): they act when the app reads the key, before the keys
+        # typed after it in the same burst are passed on; those then go where these
+        # lead. Not the digits: `s` then `1` in one burst must still snooze for an hour.
         Binding("r", "reply(0)", "Reply", priority=True),
-        Binding("1", "reply(1)", "Reply with suggestion 1", show=False, priority=True),
-        Binding("2", "reply(2)", "Reply with suggestion 2", show=False, priority=True),
-        Binding("3", "reply(3)", "Reply with suggestion 3", show=False, priority=True),
-        Binding("4", "reply(4)", "Reply with suggestion 4", show=False, priority=True),
-        Binding("5", "reply(5)", "Reply with suggestion 5", show=False, priority=True),
+        Binding("1", "reply(1)", "Reply with suggestion 1", show=False),
+        Binding("2", "reply(2)", "Reply with suggestion 2", show=False),
+        Binding("3", "reply(3)", "Reply with suggestion 3", show=False),
+        Binding("4", "reply(4)", "Reply with suggestion 4", show=False),
+        Binding("5", "reply(5)", "Reply with suggestion 5", show=False),
         Binding("e", "done", "Done"),
         Binding("s", "snooze", "Snooze"),
         Binding("l", "label", "Label"),
