@@ -23,6 +23,7 @@ from cmdesk.benchtext import COMMON_WORD, rare_words
 from cmdesk.model import Author, Item, Kind, Status
 from cmdesk.store import Store
 from cmdesk.store.db import connect
+from cmdesk.store.events import EVENT_INSERT
 from cmdesk.store.views import ALL, DONE, HIDDEN, OPEN, View, view_ids
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +128,6 @@ def ingest(count: int, repeats: int, page: int = 200, seed: int = 1) -> dict[str
     real, raw = [], []
     columns = ", ".join(ITEM_COLUMNS)
     insert = f"INSERT INTO items ({columns}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))})"
-    event = "INSERT INTO events (item_id, kind, at, actor, payload) VALUES (?, ?, ?, ?, ?)"
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "real.db")
@@ -144,7 +144,7 @@ def ingest(count: int, repeats: int, page: int = 200, seed: int = 1) -> dict[str
                 with conn:
                     conn.executemany(insert, [_row(item, now) for item in items])
                     conn.executemany(
-                        event,
+                        EVENT_INSERT,
                         [
                             (i.id, "received", now, "sync", "{}")
                             for i in items

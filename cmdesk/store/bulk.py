@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
 
-from cmdesk.store.bulk_events import ALIAS, EventsFile
+from cmdesk.store.bulk_events import ALIAS, SCRATCH_PRAGMAS, EventsFile
 from cmdesk.store.db import StoreError, connect, describe
 
 ITEM_INSERT = "INSERT INTO items ({}) VALUES ({})"
@@ -34,10 +34,7 @@ DROPPED = (
 )
 # One writer, a new file: no journal to keep, the OS flushes once at the end. Reads
 # through the map, not copies: the index builds read the items table a dozen times.
-PRAGMAS = (
-    "journal_mode = OFF", "synchronous = OFF", "cache_size = -262144", "temp_store = MEMORY",
-    "threads = 2", "mmap_size = 2147418112",
-)  # fmt: skip
+PRAGMAS = (*SCRATCH_PRAGMAS, "threads = 2", "mmap_size = 2147418112")
 
 Batches = Iterable[tuple[list[tuple], list[tuple]]]
 

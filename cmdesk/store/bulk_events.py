@@ -26,10 +26,10 @@ from pathlib import Path
 
 from cmdesk.store import summaries
 from cmdesk.store.db import StoreError, connect
+from cmdesk.store.events import EVENT_INSERT
 
 #: The copied tables, in the order their SQL is compared and copied.
 TABLES = ("events", "item_metrics")
-EVENT_INSERT = "INSERT INTO events (item_id, kind, at, actor, payload) VALUES (?, ?, ?, ?, ?)"
 #: What `summaries` reads of an item (its `_ITEM_COLUMNS`, joined on `id`).
 _ITEMS_SQL = (
     "CREATE TABLE items (id TEXT PRIMARY KEY, account TEXT, network TEXT, brand TEXT, "
@@ -43,7 +43,8 @@ _SCHEMA = (
     "AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type DESC, tbl_name, name"
 )
 ALIAS = "bulk_events"
-_PRAGMAS = (
+#: A file with one writer, made to be thrown away or copied: no journal, no flush.
+SCRATCH_PRAGMAS = (
     "journal_mode = OFF", "synchronous = OFF", "cache_size = -262144", "temp_store = MEMORY",
 )  # fmt: skip
 
@@ -118,9 +119,9 @@ def _create(path: Path) -> list[str]:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    # A scratch file with one writer: no journal, no flush; one transaction to the end.
+    # One transaction to the end.
     conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in _PRAGMAS:
+    for pragma in SCRATCH_PRAGMAS:
         conn.execute(f"PRAGMA {pragma}")
     conn.execute("BEGIN")
     return conn

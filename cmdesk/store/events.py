@@ -10,6 +10,9 @@ import sqlite_utils
 
 from cmdesk.model import Event, EventKind
 
+#: One event, as every writer of the log adds it (the store, the bulk load).
+EVENT_INSERT = "INSERT INTO events (item_id, kind, at, actor, payload) VALUES (?, ?, ?, ?, ?)"
+
 
 def append_events(
     db: sqlite_utils.Database,
@@ -23,9 +26,7 @@ def append_events(
         for item_id, kind, payload in entries
     ]
     if rows:
-        db.conn.executemany(
-            "INSERT INTO events (item_id, kind, at, actor, payload) VALUES (?, ?, ?, ?, ?)", rows
-        )
+        db.conn.executemany(EVENT_INSERT, rows)
 
 
 def item_events(db: sqlite_utils.Database, item_id: str) -> list[Event]:
