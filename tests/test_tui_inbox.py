@@ -16,7 +16,15 @@ from cmdesk.tui.screens.help import HelpScreen
 from cmdesk.tui.widgets.inbox_list import InboxList
 
 from .conftest import make_item
-from .tui_helpers import detail_text, list_lines, make_app, screen_lines, settle, status_text
+from .tui_helpers import (
+    detail_text,
+    list_lines,
+    make_app,
+    screen_lines,
+    settle,
+    status_text,
+    stored,
+)
 
 SIZE = (140, 40)
 
@@ -31,16 +39,6 @@ def db(tmp_path: Path) -> Path:
     store.ingest("acct", items, {}, int(time.time() * 1000))
     store.close()
     return path
-
-
-def stored(db: Path, item_id: str) -> tuple[Status, list[EventKind]]:
-    store = Store(db)
-    try:
-        item = store.item(item_id)
-        assert item is not None
-        return item.status, [event.kind for event in store.events(item_id)]
-    finally:
-        store.close()
 
 
 def cursor_text(app) -> str:  # type: ignore[no-untyped-def]

@@ -10,12 +10,11 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from cmdesk.model import Status
-from cmdesk.store import Store
+from cmdesk.model import EventKind, Status
 from cmdesk.tui.screens.composer import ComposerScreen
 
 from .test_demo import SIZE, demo_app
-from .tui_helpers import current, settle, status_text
+from .tui_helpers import current, settle, status_text, stored
 
 NAMES = {"/": "slash", "\r": "enter", " ": "space"}
 
@@ -50,9 +49,7 @@ async def test_a_reply_typed_in_one_burst_goes_into_the_composer(tmp_path: Path)
         await settle(pilot)
         assert "selected" not in status_text(app)
         assert current(app).id == item.id
-    store = Store(db)
-    assert store.item(item.id).status != Status.DONE  # type: ignore[union-attr]
-    store.close()
+    assert EventKind.DONE not in stored(db, item.id)[1]
 
 
 async def test_r_slash_and_digits_type_into_the_search_box(tmp_path: Path) -> None:
@@ -73,6 +70,4 @@ async def test_s_then_1_in_one_burst_still_snoozes_for_an_hour(tmp_path: Path) -
         await burst(pilot, "s1")
         assert not isinstance(app.screen, ComposerScreen)
         assert "Snoozed: item" in status_text(app)
-    store = Store(db)
-    assert store.item(item.id).status == Status.SNOOZED  # type: ignore[union-attr]
-    store.close()
+    assert stored(db, item.id) == (Status.SNOOZED, [EventKind.RECEIVED, EventKind.SNOOZED])

@@ -15,7 +15,8 @@ from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from cmdesk.config import Config
-from cmdesk.model import Item
+from cmdesk.model import EventKind, Item, Status
+from cmdesk.store import Store
 from cmdesk.tui.app import CmdeskApp
 from cmdesk.tui.widgets.detail import DetailPane
 from cmdesk.tui.widgets.inbox_list import InboxList
@@ -97,3 +98,14 @@ def screen_lines(app: CmdeskApp) -> list[str]:
     for x, line, text in _SVG_TEXT.findall(app.export_screenshot()):
         rows[int(line)].append((float(x), html.unescape(text).replace("\xa0", " ")))
     return ["".join(t for _, t in sorted(rows[n])) for n in range(max(rows, default=-1) + 1)]
+
+
+def stored(db: Path, item_id: str) -> tuple[Status, list[EventKind]]:
+    """What the store holds for an item: its status and its events' kinds, oldest first."""
+    store = Store(db)
+    try:
+        item = store.item(item_id)
+        assert item is not None
+        return item.status, [event.kind for event in store.events(item_id)]
+    finally:
+        store.close()
